@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Builds shakedown's test PKI with the OpenSSL command line, offline, in a
+# few seconds. Dates are relative to now, so nothing rots: the expired leaf
+# ended before it was generated, the not-yet-valid one starts years ahead,
+# and valid leaves live 397 days.
+#
+# Usage: scripts/gen-pki.sh [--check] [DIR]      (DIR defaults to certs/)
+#   --check   exit 0 when DIR holds a complete PKI from this recipe whose
+#             valid leaf has more than 30 days left; 1 otherwise
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+case "${1:-}" in -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+dir=${1:-$top/certs}
+cnf="$top/certs/openssl.cnf"
+
+# Files that must exist for the PKI to count as complete.
+outputs=(
+  ca.pem intermediate.pem leaf.pem leaf.key leaf-ecdsa.pem leaf-ecdsa.key
+  leaf-expired.pem leaf-not-yet-valid.pem leaf-wrong-host.pem leaf-sni.pem
+  self-signed.pem untrusted-ca.pem leaf-untrusted.pem
+  intermediate-expired.pem leaf-expired-intermediate.pem
+  leaf-revoked.pem crl.pem leaf-revoked.ocsp.der leaf.ocsp.der
+  leaf-sha1.pem leaf-md5.pem leaf-rsa1024.pem leaf-no-san.pem
+  leaf-client-eku.pem leaf-large.pem mismatch.key dh512.pem dh1024.pem
+  client-ca.pem client.pem client.key client-untrusted.pem client-weak.pem
+)
+
+recipe=$(cat "$0" "$cnf" | sha256sum | cut -c1-16)
+
+if [ "$check" -eq 1 ]; then
+  [ "$(cat "$dir/.recipe" 2>/dev/null)" = "$recipe" ] || { echo "PKI missing or from another recipe"; exit 1; }
+  for f in "${outputs[@]}"; do
+    [ -s "$dir/$f" ] || { echo "missing $dir/$f"; exit 1; }
+  done
+  openssl x509 -checkend $((30 * 86400)) -noout -in "$dir/leaf.pem" >/dev/null \
+    || { echo "$dir/leaf.pem ends within 30 days"; exit 1; }
+  echo "PKI in $dir is complete and current"
+  exit 0
+fi
+
+command -v openssl >/dev/null || { echo "gen-pki.sh: openssl is not installed" >&2; exit 1; }
+mkdir -p "$dir"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out="$tmp/out"
+mkdir -p "$out"
+export CN=localhost SAN=DNS:localhost CA_DIR= CA_CERT= CA_KEY=
+umask 077
+
+when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+now=$(when now)
+valid_start=$(when '-1 day')
+valid_end=$(when '+397 days')
+host_san="DNS:localhost,IP:127.0.0.1,IP:::1"
+
+rsa_key() { openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2:-2048}" -out "$out/$1.key" 2>/dev/null; }
+ec_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/$1.key" 2>/dev/null; }
+
+# new_ca NAME: a CA database under $tmp/db/NAME for `openssl ca`.
+new_ca() {
+  mkdir -p "$tmp/db/$1/new"
+  : > "$tmp/db/$1/index.txt"
+  echo 1000 > "$tmp/db/$1/crlnumber"
+}
+use_ca() { # use_ca DBNAME CERT_STEM KEY_STEM
+  export CA_DIR="$tmp/db/$1" CA_CERT="$out/$2.pem" CA_KEY="$out/$3.key"
+}
+
+# issue STEM CN SAN PROFILE START END [MD]: a CSR for STEM.key, signed by
+# the CA selected with use_ca.
+issue() {
+  local stem=$1 md=${7:-sha256}
+  CN=$2 SAN=$3 openssl req -new -config "$cnf" -key "$out/$stem.key" \
+    -out "$tmp/$stem.csr"
+  CN=$2 SAN=$3 openssl ca -batch -config "$cnf" -name ca_common -notext \
+    -rand_serial -extensions "$4" -startdate "$5" -enddate "$6" -md "$md" \
+    -in "$tmp/$stem.csr" -out "$out/$stem.pem" 2>"$tmp/ca.log" \
+    || { cat "$tmp/ca.log" >&2; return 1; }
+}
+
+self_sign() { # self_sign STEM CN SAN PROFILE DAYS
+  CN=$2 SAN=$3 openssl req -new -x509 -config "$cnf" -key "$out/$1.key" \
+    -extensions "$4" -days "$5" -sha256 -out "$out/$1.pem"
+}
+
+# --- roots and intermediates ---------------------------------------------
+rsa_key ca
+self_sign ca "shakedown test root CA" "$host_san" root_ext 3650
+new_ca root
+
+rsa_key intermediate
+use_ca root ca ca
+issue intermediate "shakedown test intermediate CA" "$host_san" intermediate_ext \
+  "$valid_start" "$(when '+5 years')"
+
+rsa_key intermediate-expired
+issue intermediate-expired "shakedown expired intermediate CA" "$host_san" \
+  intermediate_ext "$(when '-3 years')" "$(when '-2 days')"
+
+rsa_key untrusted-ca
+self_sign untrusted-ca "shakedown UNTRUSTED root CA" "$host_san" root_ext 3650
+new_ca untrusted
+
+rsa_key client-ca
+self_sign client-ca "shakedown client CA" "$host_san" root_ext 3650
+new_ca client
+
+rsa_key untrusted-client-ca
+self_sign untrusted-client-ca "shakedown UNTRUSTED client CA" "$host_san" root_ext 3650
+new_ca untrusted-client
+
+# --- server leaves under the intermediate --------------------------------
+new_ca intermediate
+use_ca intermediate intermediate intermediate
+leaf() { # leaf STEM CN SAN PROFILE START END [MD] [BITS]
+  rsa_key "$1" "${8:-2048}"
+  issue "$1" "$2" "$3" "$4" "$5" "$6" "${7:-sha256}"
+}
+leaf leaf localhost "$host_san" server_ext "$valid_start" "$valid_end"
+ec_key leaf-ecdsa
+issue leaf-ecdsa localhost "$host_san" server_ext "$valid_start" "$valid_end"
+leaf leaf-expired localhost "$host_san" server_ext "$(when '-2 years')" "$(when '-1 day')"
+leaf leaf-not-yet-valid localhost "$host_san" server_ext "$(when '+5 years')" "$(when '+6 years')"
+leaf leaf-wrong-host wrong.host.example "DNS:wrong.host.example,DNS:www.wrong.host.example" \
+  server_ext "$valid_start" "$valid_end"
+leaf leaf-sni shakedown.test "DNS:shakedown.test,DNS:www.shakedown.test" \
+  server_ext "$valid_start" "$valid_end"
+leaf leaf-revoked localhost "$host_san" server_crl_ext "$valid_start" "$valid_end"
+leaf leaf-sha1 localhost "$host_san" server_ext "$valid_start" "$valid_end" sha1
+leaf leaf-md5 localhost "$host_san" server_ext "$valid_start" "$valid_end" md5
+leaf leaf-rsa1024 localhost "$host_san" server_ext "$valid_start" "$valid_end" sha256 1024
+leaf leaf-no-san localhost "$host_san" server_nosan_ext "$valid_start" "$valid_end"
+leaf leaf-client-eku localhost "$host_san" server_clientauth_ext "$valid_start" "$valid_end"
+# Over 16 KiB of certificate: the Certificate message spans several records.
+large_san=$host_san
+for i in $(seq -w 1 700); do large_san="$large_san,DNS:host-$i.large.shakedown.test"; done
+leaf leaf-large localhost "$large_san" server_ext "$valid_start" "$valid_end"
+rsa_key mismatch
+
+# A valid leaf under the expired intermediate.
+new_ca intermediate-expired
+use_ca intermediate-expired intermediate-expired intermediate-expired
+leaf leaf-expired-intermediate localhost "$host_san" server_ext "$valid_start" "$valid_end"
+
+# A leaf chained to a root nobody trusts.
+use_ca untrusted untrusted-ca untrusted-ca
+leaf leaf-untrusted localhost "$host_san" server_ext "$valid_start" "$valid_end"
+
+# Self-signed leaf.
+rsa_key self-signed
+self_sign self-signed localhost "$host_san" self_signed_ext 397
+
+# --- revocation: CRLs for the whole chain and offline OCSP responses -----
+use_ca intermediate intermediate intermediate
+openssl ca -batch -config "$cnf" -name ca_common -revoke "$out/leaf-revoked.pem" \
+  -crl_reason keyCompromise 2>"$tmp/ca.log" || { cat "$tmp/ca.log" >&2; exit 1; }
+openssl ca -batch -config "$cnf" -name ca_common -gencrl -crldays 397 \
+  -out "$tmp/intermediate.crl.pem" 2>"$tmp/ca.log" || { cat "$tmp/ca.log" >&2; exit 1; }
+use_ca root ca ca
+openssl ca -batch -config "$cnf" -name ca_common -gencrl -crldays 397 \
+  -out "$tmp/root.crl.pem" 2>"$tmp/ca.log" || { cat "$tmp/ca.log" >&2; exit 1; }
+cat "$tmp/intermediate.crl.pem" "$tmp/root.crl.pem" > "$out/crl.pem"
+
+ocsp_response() { # ocsp_response LEAF_STEM
+  openssl ocsp -issuer "$out/intermediate.pem" -cert "$out/$1.pem" -no_nonce \
+    -reqout "$tmp/$1.ocsp.req" >/dev/null 2>&1
+  openssl ocsp -index "$tmp/db/intermediate/index.txt" -rsigner "$out/intermediate.pem" \
+    -rkey "$out/intermediate.key" -CA "$out/intermediate.pem" -ndays 397 \
+    -reqin "$tmp/$1.ocsp.req" -respout "$out/$1.ocsp.der" >/dev/null 2>&1
+}
+ocsp_response leaf-revoked
+ocsp_response leaf
+
+# --- weak DH groups ------------------------------------------------------
+openssl dhparam -out "$out/dh512.pem" 512 2>/dev/null
+openssl dhparam -out "$out/dh1024.pem" 1024 2>/dev/null
+
+# --- client certificates -------------------------------------------------
+client() { # client STEM CA_DB CA_STEM BITS
+  rsa_key "$1" "$4"
+  use_ca "$2" "$3" "$3"
+  issue "$1" "shakedown test client ($1)" "DNS:client.shakedown.test" client_ext \
+    "$valid_start" "$valid_end"
+}
+client client client client-ca 2048
+client client-weak client client-ca 1024
+client client-untrusted untrusted-client untrusted-client-ca 2048
+
+# Public files readable by all, private keys by the owner only.
+chmod 644 "$out"/*.pem "$out"/*.der
+chmod 600 "$out"/*.key
+echo "$recipe" > "$out/.recipe"
+
+# Replace the old generated files, keeping the committed ones.
+find "$dir" -maxdepth 1 -type f \( -name '*.pem' -o -name '*.key' -o -name '*.der' \
+  -o -name '.recipe' \) -delete
+cp -p "$out"/* "$out/.recipe" "$dir/"
+echo "gen-pki.sh: wrote $(ls "$out" | wc -l) files to $dir (valid leaves end $(date -u -d '+397 days' +%F))"

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Idempotent set-up on Debian 12: installs the missing packages, builds the
+# private wolfSSL, configures and builds shakedown, and (re)generates the
+# test PKI when it is missing or a valid leaf is near its end.
+#
+# Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--build-type TYPE]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+system_wolfssl=0
+browser=0
+build_type=RelWithDebInfo
+
+usage() {
+  sed -n '2,7s/^# \{0,1\}//p' "$0"
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --system-wolfssl) system_wolfssl=1 ;;
+    --browser) browser=1 ;;
+    --build-type) build_type=${2:?--build-type needs a value}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '== setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+packages=(
+  build-essential cmake pkg-config libuv1-dev libinih-dev libcmocka-dev
+  openssl curl gnutls-bin python3 autoconf automake libtool dpkg-dev
+)
+[ "$system_wolfssl" -eq 1 ] && packages+=(libwolfssl-dev)
+[ "$browser" -eq 1 ] && packages+=(chromium libnss3-tools nodejs npm)
+
+apt_updated=0
+apt_update() {
+  [ "$apt_updated" -eq 1 ] && return 0
+  log "apt-get update"
+  as_root apt-get update -q >&2
+  apt_updated=1
+}
+
+install_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_update
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends "${missing[@]}" >&2
+}
+
+# apt-get source needs a deb-src entry; derive one from the configured
+# archive (deb822 or one-line format) when none exists.
+ensure_deb_src() {
+  if apt-cache showsrc wolfssl 2>/dev/null | grep -q '^Version: 5\.5\.4'; then
+    return 0
+  fi
+  local d=/etc/apt/sources.list.d
+  if grep -qs '^Types: deb$' "$d"/*.sources; then
+    local f
+    for f in "$d"/*.sources; do
+      case "$f" in *shakedown-deb-src.sources) continue ;; esac
+      grep -q '^Types: deb$' "$f" || continue
+      sed 's/^Types: deb$/Types: deb-src/' "$f"
+      echo
+    done | as_root tee "$d/shakedown-deb-src.sources" >/dev/null
+  elif grep -qs '^deb ' /etc/apt/sources.list; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
+      | as_root tee "$d/shakedown-deb-src.list" >/dev/null
+  else
+    echo "setup.sh: no Debian archive found in /etc/apt to derive a deb-src entry from" >&2
+    exit 1
+  fi
+  log "added a deb-src entry for Debian's wolfssl source package"
+  apt_updated=0
+  apt_update
+  apt-cache showsrc wolfssl | grep -q '^Version: 5\.5\.4' || {
+    echo "setup.sh: Debian's archive offers no wolfssl 5.5.4 source package" >&2
+    exit 1
+  }
+}
+
+install_packages "${packages[@]}"
+
+cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type")
+if [ "$system_wolfssl" -eq 1 ]; then
+  cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=ON)
+else
+  ensure_deb_src
+  prefix=$("$top/scripts/build-wolfssl.sh" "$build/deps")
+  cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=OFF -DSHAKEDOWN_WOLFSSL_PREFIX="$prefix")
+fi
+[ "${CI:-}" = true ] && cmake_args+=(-DSHAKEDOWN_WERROR=ON)
+
+log "configuring and building shakedown"
+cmake "${cmake_args[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)" >&2
+
+if "$top/scripts/gen-pki.sh" --check "$top/certs" >/dev/null 2>&1; then
+  log "test PKI in certs/ is current"
+else
+  log "generating the test PKI in certs/"
+  "$top/scripts/gen-pki.sh" "$top/certs" >&2
+fi
+log "ready: $build/shakedown"

@@ -1,0 +1,250 @@
+/*
+ * Catalogue output. Client command lines come from one table, so the
+ * README, --list --json and the integration tests all run the very same
+ * command for an expectation.
+ */
+#include "catalogue.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "tlsio.h"
+
+/* {host}, {port} and {args} are filled in; everything runs from the
+ * project's top directory, where certs/ca.pem is. */
+static const struct {
+    const char *client;
+    const char *template;
+} commands[] = {
+    {"curl", "curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "https://{host}:{port}/"},
+    {"openssl", "openssl s_client -connect 127.0.0.1:{port} "
+                "-servername {host} -verify_hostname {host} "
+                "-CAfile certs/ca.pem -verify_return_error -brief{args} "
+                "</dev/null"},
+    {"python", "python3 tests/clients/pyclient.py --ca certs/ca.pem "
+               "--host {host} --port {port}{args}"},
+    {"gnutls", "gnutls-cli --x509cafile certs/ca.pem --port {port} "
+               "--sni-hostname {host} --verify-hostname {host}{args} "
+               "127.0.0.1 </dev/null"},
+    {"chromium", "tests/clients/chromium-probe https://{host}:{port}/"},
+};
+
+static const char *template_for(const char *client)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].client, client) == 0)
+            return commands[i].template;
+    return NULL;
+}
+
+int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
+                      const char *port, char *out, size_t size)
+{
+    (void)s;
+    const char *t = template_for(e->client);
+    const char *host = e->host[0] ? e->host : "localhost";
+    char resolve[300] = "", args[600] = "";
+    if (t == NULL)
+        return -1;
+    if (strcmp(host, "localhost") != 0)
+        snprintf(resolve, sizeof(resolve), " --resolve %s:%s:127.0.0.1",
+                 host, port);
+    if (e->args[0])
+        snprintf(args, sizeof(args), " %s", e->args);
+    size_t used = 0;
+    while (*t) {
+        const char *val = NULL;
+        size_t skip = 0;
+        if (strncmp(t, "{host}", 6) == 0) val = host, skip = 6;
+        else if (strncmp(t, "{port}", 6) == 0) val = port, skip = 6;
+        else if (strncmp(t, "{args}", 6) == 0) val = args, skip = 6;
+        else if (strncmp(t, "{resolve}", 9) == 0) val = resolve, skip = 9;
+        size_t n = val ? strlen(val) : 1;
+        if (used + n + 1 > size)
+            return -1;
+        memcpy(out + used, val ? val : t, n);
+        used += n;
+        t += val ? skip : 1;
+    }
+    out[used] = '\0';
+    return 0;
+}
+
+static int effective_port(const struct server *srv, const struct scenario *s)
+{
+    return s->port == 0 ? 0 : s->port + srv->opt.port_offset;
+}
+
+size_t catalogue_count_unavailable(const struct server *srv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < srv->n_entries; i++)
+        n += srv->entries[i].ctx == NULL;
+    return n;
+}
+
+static const struct scenario_expect *find_expect(const struct scenario *s,
+                                                 const char *client)
+{
+    for (int i = 0; i < s->n_expect; i++)
+        if (strcmp(s->expect[i].client, client) == 0 &&
+            s->expect[i].variant[0] == '\0')
+            return &s->expect[i];
+    return NULL;
+}
+
+static void print_table(const struct server *srv, FILE *out)
+{
+    fprintf(out, "%-28s %5s  %-12s %-11s %s\n", "NAME", "PORT", "CATEGORY",
+            "VERSIONS", "TITLE");
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = &srv->entries[i];
+        char versions[16];
+        scenario_versions_describe(e->scenario, versions, sizeof(versions));
+        fprintf(out, "%-28s %5d  %-12s %-11s %s\n", e->scenario->name,
+                effective_port(srv, e->scenario), e->scenario->category,
+                versions, e->scenario->title);
+        if (e->ctx == NULL)
+            fprintf(out, "%-28s        unavailable: %s\n", "",
+                    e->unavailable);
+    }
+}
+
+static void json_expect(struct json *j, const struct scenario *s,
+                        const struct scenario_expect *e)
+{
+    char cmd[2048];
+    json_object_begin(j);
+    json_kv_string(j, "client", e->client);
+    json_kv_string(j, "variant", e->variant);
+    json_kv_string(j, "host", e->host[0] ? e->host : "localhost");
+    json_kv_string(j, "args", e->args);
+    json_kv_int(j, "exit", e->exit_code);
+    json_kv_string(j, "message", e->message);
+    json_kv_string(j, "note", e->note);
+    json_kv_int(j, "line", e->line);
+    if (catalogue_command(s, e, "{port}", cmd, sizeof(cmd)) == 0)
+        json_kv_string(j, "command", cmd);
+    json_object_end(j);
+}
+
+static void print_json(const struct server *srv, FILE *out)
+{
+    struct buf b;
+    struct json j;
+    buf_init(&b);
+    json_init(&j, &b);
+    json_object_begin(&j);
+    json_kv_string(&j, "wolfssl", tlsio_library_version());
+    json_key(&j, "scenarios");
+    json_array_begin(&j);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = &srv->entries[i];
+        const struct scenario *s = e->scenario;
+        char versions[16];
+        scenario_versions_describe(s, versions, sizeof(versions));
+        json_object_begin(&j);
+        json_kv_string(&j, "name", s->name);
+        json_kv_int(&j, "port", effective_port(srv, s));
+        json_kv_string(&j, "title", s->title);
+        json_kv_string(&j, "category", s->category);
+        json_kv_string(&j, "versions", versions);
+        json_kv_string(&j, "explain", s->explain);
+        json_kv_string(&j, "file", s->file);
+        json_kv_bool(&j, "available", e->ctx != NULL);
+        json_kv_string(&j, "unavailable_reason", e->unavailable);
+        json_key(&j, "expect");
+        json_array_begin(&j);
+        for (int k = 0; k < s->n_expect; k++)
+            json_expect(&j, s, &s->expect[k]);
+        json_array_end(&j);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
+    json_object_end(&j);
+    buf_append(&b, "\n", 1);
+    fwrite(buf_head(&b), 1, buf_pending(&b), out);
+    buf_free(&b);
+}
+
+/* Markdown table cells may not hold '|' or line breaks. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", out);
+        else if (*s == '\n')
+            fputc(' ', out);
+        else
+            fputc(*s, out);
+    }
+}
+
+static void print_markdown(const struct server *srv, FILE *out)
+{
+    fputs("| scenario | port | category | what it serves | default curl "
+          "shows |\n|---|---|---|---|---|\n", out);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct scenario *s = srv->entries[i].scenario;
+        const struct scenario_expect *e = find_expect(s, "curl");
+        fprintf(out, "| `%s` | %d | %s | ", s->name, effective_port(srv, s),
+                s->category);
+        md_cell(out, s->title);
+        fputs(" | ", out);
+        if (e != NULL) {
+            fprintf(out, "exit %d: ", e->exit_code);
+            md_cell(out, e->message);
+        }
+        fputs(" |\n", out);
+    }
+    fputs("\nReproduce each with curl (from the project directory):\n\n",
+          out);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct scenario *s = srv->entries[i].scenario;
+        const struct scenario_expect *e = find_expect(s, "curl");
+        char port[16], cmd[2048];
+        if (e == NULL)
+            continue;
+        snprintf(port, sizeof(port), "%d", effective_port(srv, s));
+        if (catalogue_command(s, e, port, cmd, sizeof(cmd)) != 0)
+            continue;
+        fprintf(out, "- `%s`: `%s`\n", s->name, cmd);
+    }
+}
+
+void catalogue_print(const struct server *srv, enum catalogue_format f,
+                     FILE *out)
+{
+    switch (f) {
+    case CATALOGUE_TABLE: print_table(srv, out); break;
+    case CATALOGUE_JSON: print_json(srv, out); break;
+    case CATALOGUE_MARKDOWN: print_markdown(srv, out); break;
+    }
+}
+
+void catalogue_print_serving(const struct server *srv, FILE *out)
+{
+    char ca[PATH_MAX + 16], path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/ca.pem", srv->opt.certs_dir);
+    if (realpath(path, ca) == NULL)
+        snprintf(ca, sizeof(ca), "%s", path);
+    size_t serving = srv->n_entries - catalogue_count_unavailable(srv);
+    fprintf(out, "shakedown: serving %zu scenario%s on %s\n", serving,
+            serving == 1 ? "" : "s", srv->opt.bind);
+    fprintf(out, "%-28s %5s  %s\n", "NAME", "PORT", "TITLE");
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = &srv->entries[i];
+        if (e->listening)
+            fprintf(out, "%-28s %5d  %s\n", e->scenario->name,
+                    e->listener.port, e->scenario->title);
+        else
+            fprintf(out, "%-28s %5s  unavailable: %s\n", e->scenario->name,
+                    "-", e->unavailable);
+    }
+    fprintf(out, "Trust this CA: %s\nCtrl-C stops.\n", ca);
+    fflush(out);
+}

@@ -1,0 +1,32 @@
+/*
+ * The catalogue: the scenarios as people and tools read them. A table at
+ * start-up, --list as text, JSON or Markdown (the README's table), and the
+ * exact client command each [expect.*] entry stands for.
+ */
+#ifndef SHAKEDOWN_CATALOGUE_H
+#define SHAKEDOWN_CATALOGUE_H
+
+#include <stdio.h>
+
+#include "scenario.h"
+#include "server.h"
+
+enum catalogue_format {
+    CATALOGUE_TABLE,
+    CATALOGUE_JSON,
+    CATALOGUE_MARKDOWN
+};
+
+void catalogue_print(const struct server *srv, enum catalogue_format f,
+                     FILE *out);
+/* The start-up banner: what is listening where, and the CA to trust. */
+void catalogue_print_serving(const struct server *srv, FILE *out);
+size_t catalogue_count_unavailable(const struct server *srv);
+
+/* The shell command for one expectation, run from the project's top
+ * directory; port is the text to put where the port goes. Returns 0, or
+ * -1 when it does not fit. */
+int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
+                      const char *port, char *out, size_t size);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * One client connection: its socket, timer, buffers and TLS object, and
+ * the state machine that moves it from the ClientHello to the close.
+ */
+#ifndef SHAKEDOWN_CONN_H
+#define SHAKEDOWN_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "hello.h"
+#include "tlsio.h"
+
+struct server;
+struct server_entry;
+
+enum conn_state {
+    CONN_PEEK,      /* buffering and parsing the ClientHello */
+    CONN_HANDSHAKE, /* wolfSSL_accept until done or failed */
+    CONN_REQUEST,   /* reading the HTTP request head */
+    CONN_CLOSING,   /* flushing what is queued, then FIN */
+    CONN_LINGER,    /* FIN sent; draining input until EOF or timeout */
+    CONN_CLOSED     /* handles closing; freed in the last callback */
+};
+
+/* How the connection ended, for the log. */
+enum conn_end {
+    CONN_END_FIN,      /* we sent FIN after flushing */
+    CONN_END_RST,      /* we sent RST */
+    CONN_END_PEER_FIN, /* the client closed first */
+    CONN_END_PEER_RST, /* the client reset */
+    CONN_END_TIMEOUT   /* a timer ran out; we sent RST */
+};
+
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_write_t write_req;
+    uv_shutdown_t shutdown_req;
+    int open_handles;
+
+    struct server *server;
+    struct server_entry *entry;
+    struct conn *prev, *next;
+    uint64_t id;
+    uint64_t started_ms;
+    enum conn_state state;
+    bool in_pump;
+    bool writing;
+    bool peer_eof;
+
+    struct buf enc_in;      /* from the socket, not yet read by wolfSSL */
+    struct buf enc_out;     /* from wolfSSL, not yet written */
+    struct buf enc_writing; /* the one write in flight */
+    struct buf clear_in;    /* decrypted request bytes */
+    struct tlsio_io io;
+    WOLFSSL *ssl;
+
+    struct hello hello;
+    bool hello_ok;
+    char peer[64];
+    const char *action;
+    const char *outcome; /* first reason wins */
+    char detail[256];
+    int alert_sent;
+    int alert_received;
+    enum conn_end end;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+};
+
+/* Accepts a pending connection from server (a listening stream). */
+void conn_accept(struct server *srv, struct server_entry *entry,
+                 uv_stream_t *server);
+/* Ends the connection at once with RST (server shutdown). */
+void conn_abort(struct conn *c, const char *outcome);
+
+#endif

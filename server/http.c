@@ -1,0 +1,80 @@
+/*
+ * Request-head recognition (RFC 9112 section 2.1) and the scenario page.
+ * Only the request line is interpreted; headers are skipped, and the
+ * connection always closes after one response.
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t *find_blank_line(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (p[i] == '\n' && p[i + 1] == '\n')
+            return p + i + 2;
+        if (i + 3 < len && memcmp(p + i, "\r\n\r\n", 4) == 0)
+            return p + i + 4;
+    }
+    return NULL;
+}
+
+enum http_status http_parse(const uint8_t *data, size_t len,
+                            struct http_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    const uint8_t *end = find_blank_line(data, len);
+    if (end == NULL)
+        return len > HTTP_MAX_HEAD ? HTTP_BAD : HTTP_NEED_MORE;
+    req->head_len = (size_t)(end - data);
+    const uint8_t *eol = memchr(data, '\n', req->head_len);
+    char line[512];
+    size_t n = (size_t)(eol - data);
+    if (n >= sizeof(line))
+        return HTTP_BAD;
+    memcpy(line, data, n);
+    line[n] = '\0';
+    if (n > 0 && line[n - 1] == '\r')
+        line[n - 1] = '\0';
+    char version[16];
+    if (sscanf(line, "%15s %255s %15s", req->method, req->target, version) !=
+            3 ||
+        strncmp(version, "HTTP/1.", 7) != 0)
+        return HTTP_BAD;
+    return HTTP_COMPLETE;
+}
+
+static int append(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+int http_respond(struct buf *out, int status, const char *reason,
+                 const struct http_page *page)
+{
+    char body[4096];
+    const struct scenario *s = page->scenario;
+    int n = snprintf(body, sizeof(body),
+                     "shakedown scenario: %s\n"
+                     "%s\n\n"
+                     "Negotiated: %s, %s\n"
+                     "Client certificate: %s\n\n"
+                     "%s\n",
+                     s->name, s->title, page->version, page->cipher,
+                     page->client_cert ? page->client_cert : "none",
+                     s->explain);
+    if (n < 0 || (size_t)n >= sizeof(body))
+        n = (int)strlen(body);
+    char head[512];
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 %d %s\r\n"
+             "Content-Type: text/plain; charset=utf-8\r\n"
+             "Content-Length: %d\r\n"
+             "Connection: close\r\n"
+             "X-Shakedown-Scenario: %s\r\n"
+             "\r\n",
+             status, reason, n, s->name);
+    if (append(out, head) != 0 || buf_append(out, body, (size_t)n) != 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * The tiny HTTP/1.1 responder that runs after a successful handshake: it
+ * recognises a complete request head and writes a short page about the
+ * scenario. Plain C over byte buffers.
+ */
+#ifndef SHAKEDOWN_HTTP_H
+#define SHAKEDOWN_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "scenario.h"
+
+#define HTTP_MAX_HEAD 16384
+
+enum http_status {
+    HTTP_COMPLETE = 0,
+    HTTP_NEED_MORE = 1,
+    HTTP_BAD = -1
+};
+
+struct http_request {
+    char method[16];
+    char target[256];
+    size_t head_len; /* bytes up to and including the blank line */
+};
+
+enum http_status http_parse(const uint8_t *data, size_t len,
+                            struct http_request *req);
+
+/* What the page says about the connection. */
+struct http_page {
+    const struct scenario *scenario;
+    const char *version;
+    const char *cipher;
+    const char *client_cert; /* subject, or NULL */
+};
+
+/* Appends a whole response (status line, headers, body) to out. */
+int http_respond(struct buf *out, int status, const char *reason,
+                 const struct http_page *page);
+
+#endif

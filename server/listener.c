@@ -1,0 +1,69 @@
+/*
+ * Listening sockets. Accept errors are logged and the listener keeps
+ * going: one failing accept (EMFILE, say) must not stop a scenario.
+ */
+#include "listener.h"
+
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+static void on_connection(uv_stream_t *stream, int status)
+{
+    struct listener *l = stream->data;
+    if (status < 0) {
+        log_info("%s: accept failed: %s", l->entry->scenario->name,
+                 uv_strerror(status));
+        return;
+    }
+    conn_accept(l->server, l->entry, stream);
+}
+
+static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
+{
+    if (uv_ip4_addr(addr, port, (struct sockaddr_in *)ss) == 0)
+        return 0;
+    return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
+}
+
+int listener_start(struct listener *l, uv_loop_t *loop, struct server *srv,
+                   struct server_entry *entry, const char *addr, int port,
+                   struct diag *d)
+{
+    const char *file = entry->scenario->file;
+    struct sockaddr_storage ss;
+    memset(l, 0, sizeof(*l));
+    l->server = srv;
+    l->entry = entry;
+    if (resolve(addr, port, &ss) != 0)
+        return diag_set(d, NULL, 0, "--bind %s: not an IPv4 or IPv6 address",
+                        addr);
+    int rc = uv_tcp_init(loop, &l->tcp);
+    if (rc != 0)
+        return diag_set(d, file, 0, "cannot create a socket: %s",
+                        uv_strerror(rc));
+    l->tcp.data = l;
+    rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+    if (rc != 0) {
+        uv_close((uv_handle_t *)&l->tcp, NULL);
+        return diag_set(d, file, 0, "cannot listen on %s port %d: %s", addr,
+                        port, uv_strerror(rc));
+    }
+    struct sockaddr_storage bound;
+    int len = sizeof(bound);
+    uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&bound, &len);
+    l->port = ntohs(bound.ss_family == AF_INET6
+                        ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                        : ((struct sockaddr_in *)&bound)->sin_port);
+    return 0;
+}
+
+void listener_stop(struct listener *l)
+{
+    if (!uv_is_closing((uv_handle_t *)&l->tcp))
+        uv_close((uv_handle_t *)&l->tcp, NULL);
+}

@@ -1,0 +1,899 @@
+/*
+ * The scenario loader: inih reads the file through our own line reader
+ * (which knows the line number, spots section headers and refuses
+ * over-long lines instead of truncating them), and one table of
+ * {section, key, parser} turns each value into a field of the record.
+ */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "alert.h"
+
+enum section {
+    SEC_NONE,
+    SEC_SCENARIO,
+    SEC_TLS,
+    SEC_CLIENT_AUTH,
+    SEC_SNI,
+    SEC_EXPECT,
+    SEC_UNKNOWN
+};
+
+static const char *const section_names[] = {
+    [SEC_SCENARIO] = "scenario",
+    [SEC_TLS] = "tls",
+    [SEC_CLIENT_AUTH] = "client_auth",
+    [SEC_SNI] = "sni",
+    [SEC_EXPECT] = "expect.CLIENT",
+};
+
+static const char *const known_clients[] = {"curl", "openssl", "python",
+                                            "gnutls", "chromium"};
+
+static const char *const known_categories[] = {
+    "control", "certificate", "protocol", "cipher",
+    "client-cert", "sni", "transport"};
+
+struct loader;
+struct key_spec;
+typedef int parse_fn(struct loader *l, const struct key_spec *k, void *field,
+                     const char *value);
+
+struct key_spec {
+    enum section section;
+    const char *key;
+    parse_fn *parse;
+    size_t offset; /* in struct scenario, or struct scenario_expect */
+    size_t size;   /* of the field, for strings */
+};
+
+struct loader {
+    struct scenario *s;
+    struct diag *d;
+    const char *file;
+    /* line reader */
+    const char *text;
+    size_t pos;
+    int line;
+    bool continuation;
+    bool have_key; /* a key was seen in this section: indents continue it */
+    /* section state */
+    enum section section;
+    int section_line[SEC_UNKNOWN];
+    struct scenario_expect *expect;
+    unsigned seen[64]; /* key_spec index -> line first seen */
+};
+
+static int fail(struct loader *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int fail(struct loader *l, const char *fmt, ...)
+{
+    char msg[sizeof(l->d->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return diag_set(l->d, l->file, l->line, "%s", msg);
+}
+
+static const char *section_label(const struct loader *l)
+{
+    static char label[96];
+    if (l->section == SEC_EXPECT && l->expect != NULL) {
+        if (l->expect->variant[0])
+            snprintf(label, sizeof(label), "[expect.%s.%s]",
+                     l->expect->client, l->expect->variant);
+        else
+            snprintf(label, sizeof(label), "[expect.%s]", l->expect->client);
+    } else {
+        snprintf(label, sizeof(label), "[%s]", section_names[l->section]);
+    }
+    return label;
+}
+
+/* ---- value parsers ---------------------------------------------------- */
+
+static int copy_text(struct loader *l, const struct key_spec *k, char *dst,
+                     const char *value)
+{
+    size_t n = strlen(value);
+    if (n == 0)
+        return fail(l, "%s %s is empty", section_label(l), k->key);
+    if (n >= k->size)
+        return fail(l, "%s %s is too long (%zu characters, at most %zu)",
+                    section_label(l), k->key, n, k->size - 1);
+    memcpy(dst, value, n + 1);
+    return 0;
+}
+
+static int parse_text(struct loader *l, const struct key_spec *k, void *field,
+                      const char *value)
+{
+    return copy_text(l, k, field, value);
+}
+
+static bool is_stem(const char *s)
+{
+    if (*s == '\0' || *s == '.')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+            return false;
+    return true;
+}
+
+static int check_stem(struct loader *l, const struct key_spec *k,
+                      const char *stem)
+{
+    if (!is_stem(stem))
+        return fail(l,
+                    "%s %s: \"%s\" is not a file stem in the certificates "
+                    "directory (letters, digits, '.', '_' and '-'; no path)",
+                    section_label(l), k->key, stem);
+    return 0;
+}
+
+static int parse_stem(struct loader *l, const struct key_spec *k, void *field,
+                      const char *value)
+{
+    if (copy_text(l, k, field, value) != 0)
+        return -1;
+    return check_stem(l, k, value);
+}
+
+/* Splits a comma-separated list, trimming blanks around each item; calls
+ * fn for each item. */
+static int for_each_item(struct loader *l, const struct key_spec *k,
+                         const char *value,
+                         int (*fn)(struct loader *, const struct key_spec *,
+                                   void *, const char *),
+                         void *ctx)
+{
+    char tmp[1024];
+    if (strlen(value) >= sizeof(tmp))
+        return fail(l, "%s %s is too long", section_label(l), k->key);
+    strcpy(tmp, value);
+    char *save = NULL;
+    int count = 0;
+    for (char *item = strtok_r(tmp, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*item))
+            item++;
+        char *end = item + strlen(item);
+        while (end > item && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (*item == '\0')
+            return fail(l, "%s %s has an empty item", section_label(l),
+                        k->key);
+        if (fn(l, k, ctx, item) != 0)
+            return -1;
+        count++;
+    }
+    if (count == 0)
+        return fail(l, "%s %s is empty", section_label(l), k->key);
+    return 0;
+}
+
+static int add_chain_item(struct loader *l, const struct key_spec *k,
+                          void *ctx, const char *item)
+{
+    struct scenario_identity *id = ctx;
+    if (id->n_chain == SCENARIO_MAX_CHAIN)
+        return fail(l, "%s %s lists more than %d certificates",
+                    section_label(l), k->key, SCENARIO_MAX_CHAIN);
+    if (check_stem(l, k, item) != 0)
+        return -1;
+    if (strlen(item) >= SCENARIO_STEM_MAX)
+        return fail(l, "%s %s: \"%s\" is too long", section_label(l), k->key,
+                    item);
+    strcpy(id->chain[id->n_chain++], item);
+    return 0;
+}
+
+static int parse_chain(struct loader *l, const struct key_spec *k,
+                       void *field, const char *value)
+{
+    /* field points at identity.chain; step back to the identity. */
+    struct scenario_identity *id =
+        (struct scenario_identity *)((char *)field -
+                                     offsetof(struct scenario_identity,
+                                              chain));
+    return for_each_item(l, k, value, add_chain_item, id);
+}
+
+static int parse_int(struct loader *l, const struct key_spec *k,
+                     const char *value, long lo, long hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi)
+        return fail(l, "%s %s: \"%s\" is not a whole number from %ld to %ld",
+                    section_label(l), k->key, value, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_port(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    return parse_int(l, k, value, 0, 65535, field);
+}
+
+static int parse_exit(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    if (parse_int(l, k, value, 0, 255, field) != 0)
+        return -1;
+    l->expect->has_exit = true;
+    return 0;
+}
+
+static int parse_bits(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    return parse_int(l, k, value, 512, 16384, field);
+}
+
+static const char *const version_tokens[SCENARIO_VERSION_COUNT] = {
+    [SCENARIO_SSL3] = "ssl3",
+    [SCENARIO_TLS10] = "1.0",
+    [SCENARIO_TLS11] = "1.1",
+    [SCENARIO_TLS12] = "1.2",
+    [SCENARIO_TLS13] = "1.3",
+};
+
+static int version_lookup(const char *s, size_t n)
+{
+    for (int v = 0; v < SCENARIO_VERSION_COUNT; v++)
+        if (strlen(version_tokens[v]) == n &&
+            strncmp(version_tokens[v], s, n) == 0)
+            return v;
+    return -1;
+}
+
+static int parse_versions(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    (void)field;
+    const char *dash = strchr(value, '-');
+    size_t n1 = dash ? (size_t)(dash - value) : strlen(value);
+    int lo = version_lookup(value, n1);
+    int hi = dash ? version_lookup(dash + 1, strlen(dash + 1)) : lo;
+    if (lo < 0 || hi < 0)
+        return fail(l,
+                    "%s %s: \"%s\" is not a version or range (use ssl3, "
+                    "1.0, 1.1, 1.2, 1.3, or a range such as 1.2-1.3)",
+                    section_label(l), k->key, value);
+    if (lo > hi)
+        return fail(l, "%s %s: range \"%s\" runs backwards",
+                    section_label(l), k->key, value);
+    l->s->min_version = lo;
+    l->s->max_version = hi;
+    return 0;
+}
+
+static int parse_client_auth(struct loader *l, const struct key_spec *k,
+                             void *field, const char *value)
+{
+    static const char *const modes[] = {"none", "optional", "required"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(value, modes[i]) == 0) {
+            *(enum scenario_client_auth *)field = i;
+            return 0;
+        }
+    }
+    return fail(l, "%s %s: \"%s\" is not none, optional or required",
+                section_label(l), k->key, value);
+}
+
+static int parse_action(struct loader *l, const struct key_spec *k,
+                        void *field, const char *value)
+{
+    struct scenario_action *a = field;
+    if (strcmp(value, "serve") == 0) {
+        a->kind = SCENARIO_SERVE;
+    } else if (strcmp(value, "reset") == 0) {
+        a->kind = SCENARIO_RESET;
+    } else if (strcmp(value, "close") == 0) {
+        a->kind = SCENARIO_CLOSE;
+    } else if (strncmp(value, "alert:", 6) == 0) {
+        int code = alert_lookup(value + 6);
+        if (code < 0) {
+            char names[1024];
+            alert_list(names, sizeof(names));
+            return fail(l, "%s %s: unknown alert \"%s\" (known: %s)",
+                        section_label(l), k->key, value + 6, names);
+        }
+        a->kind = SCENARIO_ALERT;
+        a->alert = code;
+    } else {
+        return fail(l,
+                    "%s %s: \"%s\" is not serve, reset, close or "
+                    "alert:NAME",
+                    section_label(l), k->key, value);
+    }
+    return 0;
+}
+
+static bool is_hostname(const char *s)
+{
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr(".-_*", *s))
+            return false;
+    return true;
+}
+
+static int add_sni_name(struct loader *l, const struct key_spec *k,
+                        void *ctx, const char *item)
+{
+    struct scenario *s = ctx;
+    if (s->n_sni_names == SCENARIO_MAX_SNI)
+        return fail(l, "%s %s lists more than %d names", section_label(l),
+                    k->key, SCENARIO_MAX_SNI);
+    if (!is_hostname(item) || strlen(item) >= sizeof(s->sni_names[0]))
+        return fail(l, "%s %s: \"%s\" is not a host name", section_label(l),
+                    k->key, item);
+    strcpy(s->sni_names[s->n_sni_names++], item);
+    return 0;
+}
+
+static int parse_sni_names(struct loader *l, const struct key_spec *k,
+                           void *field, const char *value)
+{
+    (void)field;
+    return for_each_item(l, k, value, add_sni_name, l->s);
+}
+
+static int parse_name(struct loader *l, const struct key_spec *k, void *field,
+                      const char *value)
+{
+    if (copy_text(l, k, field, value) != 0)
+        return -1;
+    for (const char *p = value; *p; p++)
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+            !strchr(".-_", *p))
+            return fail(l,
+                        "%s %s: \"%s\" may hold only lower-case letters, "
+                        "digits, '.', '-' and '_'",
+                        section_label(l), k->key, value);
+    return 0;
+}
+
+static int parse_category(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    size_t n = sizeof(known_categories) / sizeof(known_categories[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(value, known_categories[i]) == 0)
+            return copy_text(l, k, field, value);
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, known_categories[i]);
+    }
+    return fail(l, "%s %s: unknown category \"%s\" (known: %s)",
+                section_label(l), k->key, value, list);
+}
+
+/* ---- the key table ---------------------------------------------------- */
+
+#define S(field) offsetof(struct scenario, field), \
+                 sizeof(((struct scenario *)0)->field)
+#define E(field) offsetof(struct scenario_expect, field), \
+                 sizeof(((struct scenario_expect *)0)->field)
+
+static const struct key_spec keys[] = {
+    {SEC_SCENARIO, "name", parse_name, S(name)},
+    {SEC_SCENARIO, "title", parse_text, S(title)},
+    {SEC_SCENARIO, "category", parse_category, S(category)},
+    {SEC_SCENARIO, "port", parse_port, S(port)},
+    {SEC_SCENARIO, "explain", parse_text, S(explain)},
+
+    {SEC_TLS, "versions", parse_versions, S(min_version)},
+    {SEC_TLS, "ciphers", parse_text, S(ciphers)},
+    {SEC_TLS, "cert", parse_stem, S(identity.cert)},
+    {SEC_TLS, "key", parse_stem, S(identity.key)},
+    {SEC_TLS, "chain", parse_chain, S(identity.chain)},
+    {SEC_TLS, "dh_params", parse_stem, S(dh_params)},
+
+    {SEC_CLIENT_AUTH, "mode", parse_client_auth, S(client_auth)},
+    {SEC_CLIENT_AUTH, "ca", parse_stem, S(client_ca)},
+    {SEC_CLIENT_AUTH, "min_rsa_bits", parse_bits, S(client_min_rsa_bits)},
+
+    {SEC_SNI, "names", parse_sni_names, S(sni_names)},
+    {SEC_SNI, "cert", parse_stem, S(sni_identity.cert)},
+    {SEC_SNI, "key", parse_stem, S(sni_identity.key)},
+    {SEC_SNI, "chain", parse_chain, S(sni_identity.chain)},
+    {SEC_SNI, "on_unknown", parse_action, S(on_unknown)},
+    {SEC_SNI, "on_missing", parse_action, S(on_missing)},
+
+    {SEC_EXPECT, "args", parse_text, E(args)},
+    {SEC_EXPECT, "host", parse_text, E(host)},
+    {SEC_EXPECT, "exit", parse_exit, E(exit_code)},
+    {SEC_EXPECT, "message", parse_text, E(message)},
+    {SEC_EXPECT, "note", parse_text, E(note)},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct key_spec *key_find(enum section sec, const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (keys[i].section == sec && strcmp(keys[i].key, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static void keys_list(enum section sec, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (keys[i].section != sec)
+            continue;
+        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+                         keys[i].key);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static int open_expect(struct loader *l, const char *rest)
+{
+    char client[64] = "", variant[64] = "";
+    const char *dot = strchr(rest, '.');
+    size_t n = dot ? (size_t)(dot - rest) : strlen(rest);
+    if (n == 0 || n >= sizeof(client))
+        return fail(l, "[expect.%s]: name a client after \"expect.\"", rest);
+    memcpy(client, rest, n);
+    if (dot) {
+        if (strlen(dot + 1) == 0 || strlen(dot + 1) >= 32 ||
+            !is_stem(dot + 1) || strchr(dot + 1, '.'))
+            return fail(l, "[expect.%s]: \"%s\" is not a variant name "
+                        "(letters, digits, '-' and '_')", rest, dot + 1);
+        strcpy(variant, dot + 1);
+    }
+    bool known = false;
+    size_t nc = sizeof(known_clients) / sizeof(known_clients[0]);
+    for (size_t i = 0; i < nc; i++)
+        known = known || strcmp(client, known_clients[i]) == 0;
+    if (!known)
+        return fail(l,
+                    "[expect.%s]: unknown client \"%s\" (known: curl, "
+                    "openssl, python, gnutls, chromium)",
+                    rest, client);
+    struct scenario *s = l->s;
+    for (int i = 0; i < s->n_expect; i++)
+        if (strcmp(s->expect[i].client, client) == 0 &&
+            strcmp(s->expect[i].variant, variant) == 0)
+            return fail(l, "[expect.%s] appears twice (first at line %d)",
+                        rest, s->expect[i].line);
+    if (s->n_expect == SCENARIO_MAX_EXPECT)
+        return fail(l, "more than %d [expect.*] sections",
+                    SCENARIO_MAX_EXPECT);
+    l->expect = &s->expect[s->n_expect++];
+    strcpy(l->expect->client, client);
+    strcpy(l->expect->variant, variant);
+    l->expect->line = l->line;
+    return 0;
+}
+
+static int open_section(struct loader *l, const char *name)
+{
+    l->have_key = false;
+    l->expect = NULL;
+    memset(l->seen, 0, sizeof(l->seen));
+    if (strncmp(name, "expect.", 7) == 0) {
+        l->section = SEC_EXPECT;
+        if (open_expect(l, name + 7) != 0) {
+            l->section = SEC_UNKNOWN;
+            return -1;
+        }
+        return 0;
+    }
+    for (int sec = SEC_SCENARIO; sec < SEC_EXPECT; sec++) {
+        if (strcmp(name, section_names[sec]) != 0)
+            continue;
+        if (l->section_line[sec] != 0) {
+            l->section = SEC_UNKNOWN;
+            return fail(l, "[%s] appears twice (first at line %d)", name,
+                        l->section_line[sec]);
+        }
+        l->section = sec;
+        l->section_line[sec] = l->line;
+        return 0;
+    }
+    l->section = SEC_UNKNOWN;
+    return fail(l,
+                "unknown section [%s] (known: scenario, tls, client_auth, "
+                "sni, expect.CLIENT[.VARIANT])",
+                name);
+}
+
+/* ---- inih callbacks --------------------------------------------------- */
+
+/* inih's reader: one line at a time, so that l->line is always the line
+ * inih is about to hand to on_key. Section headers are handled here,
+ * before inih sees them, so duplicates and unknown names get our own
+ * messages. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct loader *l = stream;
+    const char *start = l->text + l->pos;
+    if (*start == '\0')
+        return NULL;
+    const char *nl = strchr(start, '\n');
+    size_t len = nl ? (size_t)(nl - start) + 1 : strlen(start);
+    l->pos += len;
+    l->line++;
+    size_t copy = len;
+    if (copy > (size_t)num - 1) {
+        fail(l,
+             "line is longer than %d characters; continue a long value "
+             "on indented lines",
+             num - 2);
+        copy = (size_t)num - 1;
+    }
+    memcpy(str, start, copy);
+    str[copy] = '\0';
+
+    const char *p = start;
+    while (p < start + len && (*p == ' ' || *p == '\t'))
+        p++;
+    bool blank = p == start + len || *p == '\r' || *p == '\n';
+    bool comment = !blank && (*p == ';' || *p == '#');
+    l->continuation = !blank && !comment && p > start && l->have_key;
+    if (!l->continuation && *p == '[') {
+        const char *close = memchr(p, ']', (size_t)(start + len - p));
+        if (close != NULL) {
+            char name[128];
+            size_t n = (size_t)(close - p - 1);
+            if (n >= sizeof(name))
+                n = sizeof(name) - 1;
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            open_section(l, name);
+        }
+    }
+    return str;
+}
+
+static int append_continuation(struct loader *l, const struct key_spec *k,
+                               const char *value)
+{
+    char *field = (char *)l->s + k->offset;
+    size_t have = strlen(field), add = strlen(value);
+    if (have + 1 + add >= k->size)
+        return fail(l, "%s %s is too long (at most %zu characters)",
+                    section_label(l), k->key, k->size - 1);
+    field[have] = ' ';
+    memcpy(field + have + 1, value, add + 1);
+    return 0;
+}
+
+static int on_key(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    struct loader *l = user;
+    (void)section; /* l->section was set by read_line from the same line */
+    if (l->section == SEC_UNKNOWN)
+        return 1; /* the header was reported already */
+    if (l->section == SEC_NONE)
+        return fail(l, "\"%s\" is outside any section; start the file "
+                    "with [scenario]", name) == 0;
+    const struct key_spec *k = key_find(l->section, name);
+    if (k == NULL) {
+        char list[512];
+        keys_list(l->section, list, sizeof(list));
+        return fail(l, "%s unknown key \"%s\" (known: %s)",
+                    section_label(l), name, list) == 0;
+    }
+    size_t idx = (size_t)(k - keys);
+    if (l->continuation) {
+        if (k->parse != parse_text || l->section == SEC_EXPECT)
+            return fail(l, "%s %s: only text values such as explain may "
+                        "continue on an indented line",
+                        section_label(l), name) == 0;
+        return append_continuation(l, k, value) == 0;
+    }
+    if (l->seen[idx] != 0)
+        return fail(l, "%s %s is set twice (first at line %u)",
+                    section_label(l), name, l->seen[idx]) == 0;
+    l->seen[idx] = (unsigned)l->line;
+    l->have_key = true;
+    char *base = l->section == SEC_EXPECT ? (char *)l->expect : (char *)l->s;
+    return k->parse(l, k, base + k->offset, value) == 0;
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+static int require(struct loader *l, enum section sec, const char *what,
+                   bool ok)
+{
+    if (ok)
+        return 0;
+    int line = l->section_line[sec];
+    if (line == 0)
+        return diag_set(l->d, l->file, 0, "no [%s] section with %s",
+                        section_names[sec], what);
+    return diag_set(l->d, l->file, line, "[%s] needs %s",
+                    section_names[sec], what);
+}
+
+static int validate(struct loader *l)
+{
+    const struct scenario *s = l->s;
+    if (require(l, SEC_SCENARIO, "name", s->name[0]) ||
+        require(l, SEC_SCENARIO, "title", s->title[0]) ||
+        require(l, SEC_SCENARIO, "category", s->category[0]) ||
+        require(l, SEC_SCENARIO, "port", s->port >= 0) ||
+        require(l, SEC_SCENARIO, "explain", s->explain[0]) ||
+        require(l, SEC_TLS, "cert", s->identity.cert[0]) ||
+        require(l, SEC_TLS, "key", s->identity.key[0]))
+        return -1;
+    if (s->client_auth != SCENARIO_CLIENT_AUTH_NONE &&
+        require(l, SEC_CLIENT_AUTH, "ca (the CA that signs client "
+                "certificates) when mode is not none", s->client_ca[0]))
+        return -1;
+    if ((s->sni_identity.cert[0] != 0) != (s->sni_identity.key[0] != 0))
+        return require(l, SEC_SNI, "both cert and key, or neither", false);
+    if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])
+        return require(l, SEC_SNI, "cert and key to go with chain", false);
+    for (int i = 0; i < s->n_expect; i++) {
+        const struct scenario_expect *e = &s->expect[i];
+        const char *v = e->variant[0] ? "." : "";
+        if (!e->has_exit || !e->message[0])
+            return diag_set(l->d, l->file, e->line,
+                            "[expect.%s%s%s] needs exit and message",
+                            e->client, v, e->variant);
+    }
+    return 0;
+}
+
+/* ---- the set ---------------------------------------------------------- */
+
+static void scenario_defaults(struct scenario *s, const char *filename)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->file, sizeof(s->file), "%s", filename);
+    s->port = -1;
+    s->min_version = SCENARIO_TLS12;
+    s->max_version = SCENARIO_TLS13;
+    s->on_unknown.kind = SCENARIO_SERVE;
+    s->on_missing.kind = SCENARIO_SERVE;
+}
+
+static int set_check_unique(const struct scenario_set *set,
+                            const struct scenario *s, struct diag *d)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const struct scenario *o = &set->items[i];
+        if (strcmp(o->name, s->name) == 0)
+            return diag_set(d, s->file, s->line,
+                            "scenario name \"%s\" is already used by %s:%d",
+                            s->name, o->file, o->line);
+        if (s->port != 0 && o->port == s->port)
+            return diag_set(d, s->file, s->line,
+                            "port %d is already used by scenario \"%s\" "
+                            "(%s:%d)",
+                            s->port, o->name, o->file, o->line);
+    }
+    return 0;
+}
+
+static int set_push(struct scenario_set *set, const struct scenario *s)
+{
+    if (set->count == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 16;
+        struct scenario *p = realloc(set->items, cap * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        set->items = p;
+        set->cap = cap;
+    }
+    set->items[set->count++] = *s;
+    return 0;
+}
+
+int scenario_load_string(struct scenario_set *set, const char *text,
+                         const char *filename, struct diag *d)
+{
+    struct scenario *s = malloc(sizeof(*s));
+    struct loader *l = calloc(1, sizeof(*l));
+    int rc = -1;
+    if (s == NULL || l == NULL) {
+        diag_set(d, filename, 0, "out of memory");
+        goto done;
+    }
+    scenario_defaults(s, filename);
+    l->s = s;
+    l->d = d;
+    l->file = filename;
+    l->text = text;
+
+    int bad_line = ini_parse_stream(read_line, l, on_key, l);
+    if (bad_line > 0 && (d->msg[0] == '\0' || bad_line < d->line)) {
+        diag_clear(d);
+        diag_set(d, filename, bad_line,
+                 "expected [section], key = value, or a comment");
+    }
+    if (d->msg[0] != '\0')
+        goto done;
+    s->line = l->section_line[SEC_SCENARIO];
+    if (validate(l) != 0 || set_check_unique(set, s, d) != 0)
+        goto done;
+    if (set_push(set, s) != 0) {
+        diag_set(d, filename, 0, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(l);
+    free(s);
+    return rc;
+}
+
+int scenario_load_file(struct scenario_set *set, const char *path,
+                       struct diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return diag_set(d, path, 0, "cannot open: %s", strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (1u << 20)) {
+                diag_set(d, path, 0, "larger than 1 MiB: not a scenario");
+                goto done;
+            }
+            char *p = realloc(text, cap);
+            if (p == NULL) {
+                diag_set(d, path, 0, "out of memory");
+                goto done;
+            }
+            text = p;
+        }
+        size_t n = fread(text + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        diag_set(d, path, 0, "read error: %s", strerror(errno));
+        goto done;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        diag_set(d, path, 0, "contains a NUL byte: not a scenario");
+        goto done;
+    }
+    rc = scenario_load_string(set, text, path, d);
+done:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_ini_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".ini") == 0 && name[0] != '.';
+}
+
+int scenario_load_path(struct scenario_set *set, const char *path,
+                       struct diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return diag_set(d, path, 0, "cannot read: %s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return scenario_load_file(set, path, d);
+
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return diag_set(d, path, 0, "cannot list: %s", strerror(errno));
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
+        if (!has_ini_suffix(e->d_name))
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof(*p));
+            if (p == NULL) {
+                rc = diag_set(d, path, 0, "out of memory");
+                goto done;
+            }
+            names = p;
+        }
+        names[count] = strdup(e->d_name);
+        if (names[count] == NULL) {
+            rc = diag_set(d, path, 0, "out of memory");
+            goto done;
+        }
+        count++;
+    }
+    if (count == 0) {
+        rc = diag_set(d, path, 0, "no *.ini scenario files in this directory");
+        goto done;
+    }
+    qsort(names, count, sizeof(*names), compare_names);
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        char file[1024];
+        size_t plen = strlen(path);
+        bool slash = plen > 0 && path[plen - 1] == '/';
+        snprintf(file, sizeof(file), "%s%s%s", path, slash ? "" : "/",
+                 names[i]);
+        rc = scenario_load_file(set, file, d);
+    }
+done:
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    closedir(dir);
+    return rc;
+}
+
+void scenario_set_free(struct scenario_set *set)
+{
+    free(set->items);
+    memset(set, 0, sizeof(*set));
+}
+
+const struct scenario *scenario_find(const struct scenario_set *set,
+                                     const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->items[i].name, name) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+const char *scenario_version_name(enum scenario_version v)
+{
+    static const char *const names[SCENARIO_VERSION_COUNT] = {
+        "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
+    return v < SCENARIO_VERSION_COUNT ? names[v] : "?";
+}
+
+void scenario_versions_describe(const struct scenario *s, char *out,
+                                size_t size)
+{
+    if (s->min_version == s->max_version)
+        snprintf(out, size, "%s", version_tokens[s->min_version]);
+    else
+        snprintf(out, size, "%s-%s", version_tokens[s->min_version],
+                 version_tokens[s->max_version]);
+}
+
+bool scenario_sni_registered(const struct scenario *s, const char *host)
+{
+    for (int i = 0; i < s->n_sni_names; i++)
+        if (strcasecmp(s->sni_names[i], host) == 0)
+            return true;
+    return false;
+}

@@ -1,0 +1,132 @@
+/*
+ * The scenario record: everything one INI file says about one deliberately
+ * broken (or deliberately correct) TLS endpoint. Records are filled by the
+ * loader, validated once, and then only read.
+ */
+#ifndef SHAKEDOWN_SCENARIO_H
+#define SHAKEDOWN_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+#define SCENARIO_STEM_MAX 64
+#define SCENARIO_MAX_CHAIN 8
+#define SCENARIO_MAX_SNI 8
+#define SCENARIO_MAX_EXPECT 24
+
+/* Protocol versions, oldest first; the order is used for ranges. */
+enum scenario_version {
+    SCENARIO_SSL3,
+    SCENARIO_TLS10,
+    SCENARIO_TLS11,
+    SCENARIO_TLS12,
+    SCENARIO_TLS13,
+    SCENARIO_VERSION_COUNT
+};
+
+/* What the server does with a connection before any TLS bytes go out. */
+enum scenario_action_kind {
+    SCENARIO_SERVE, /* complete a normal handshake */
+    SCENARIO_ALERT, /* send one fatal alert record, then FIN */
+    SCENARIO_RESET, /* TCP RST */
+    SCENARIO_CLOSE  /* FIN without a byte */
+};
+
+struct scenario_action {
+    enum scenario_action_kind kind;
+    int alert; /* for SCENARIO_ALERT */
+};
+
+enum scenario_client_auth {
+    SCENARIO_CLIENT_AUTH_NONE,
+    SCENARIO_CLIENT_AUTH_OPTIONAL,
+    SCENARIO_CLIENT_AUTH_REQUIRED
+};
+
+/* A certificate, its key and the chain sent after it: file stems in the
+ * certificates directory ("leaf" means leaf.pem and leaf.key). */
+struct scenario_identity {
+    char cert[SCENARIO_STEM_MAX];
+    char key[SCENARIO_STEM_MAX];
+    char chain[SCENARIO_MAX_CHAIN][SCENARIO_STEM_MAX];
+    int n_chain;
+};
+
+/* What one client shows against the scenario: [expect.CLIENT] or
+ * [expect.CLIENT.VARIANT]. */
+struct scenario_expect {
+    char client[32];
+    char variant[32];
+    char args[512];
+    char host[128];
+    char message[512];
+    char note[512];
+    int exit_code;
+    int line; /* of the section header */
+    bool has_exit;
+};
+
+struct scenario {
+    char file[512];
+    int line; /* of the [scenario] header */
+
+    /* [scenario] */
+    char name[64];
+    char title[128];
+    char category[32];
+    char explain[1024];
+    int port;
+
+    /* [tls] */
+    enum scenario_version min_version;
+    enum scenario_version max_version;
+    char ciphers[512];
+    struct scenario_identity identity;
+    char dh_params[SCENARIO_STEM_MAX];
+
+    /* [client_auth] */
+    enum scenario_client_auth client_auth;
+    char client_ca[SCENARIO_STEM_MAX];
+    int client_min_rsa_bits;
+
+    /* [sni] */
+    char sni_names[SCENARIO_MAX_SNI][256];
+    int n_sni_names;
+    struct scenario_identity sni_identity; /* empty cert: use identity */
+    struct scenario_action on_unknown;
+    struct scenario_action on_missing;
+
+    struct scenario_expect expect[SCENARIO_MAX_EXPECT];
+    int n_expect;
+};
+
+struct scenario_set {
+    struct scenario *items;
+    size_t count;
+    size_t cap;
+};
+
+/* Each returns 0, or -1 with d filled ("file:line: message"). */
+int scenario_load_string(struct scenario_set *set, const char *text,
+                         const char *filename, struct diag *d);
+int scenario_load_file(struct scenario_set *set, const char *path,
+                       struct diag *d);
+/* A file, or every *.ini in a directory in name order. */
+int scenario_load_path(struct scenario_set *set, const char *path,
+                       struct diag *d);
+void scenario_set_free(struct scenario_set *set);
+
+const struct scenario *scenario_find(const struct scenario_set *set,
+                                     const char *name);
+/* "TLS 1.2", "SSL 3.0" ... */
+const char *scenario_version_name(enum scenario_version v);
+/* "1.2-1.3" or "1.0" into out. */
+void scenario_versions_describe(const struct scenario *s, char *out,
+                                size_t size);
+/* Whether host is one of the scenario's registered SNI names (ASCII
+ * case-insensitive). */
+bool scenario_sni_registered(const struct scenario *s, const char *host);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * Server set-up and tear-down: contexts per scenario (marking what cannot
+ * be served, and why), listeners, the ports file, signals, and a shutdown
+ * that closes every handle so the loop ends by itself.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "json.h"
+#include "log.h"
+
+static bool wanted(const struct scenario *s, const char *const *only,
+                   size_t n_only)
+{
+    if (only == NULL)
+        return true;
+    for (size_t i = 0; i < n_only; i++)
+        if (strcmp(only[i], s->name) == 0)
+            return true;
+    return false;
+}
+
+static void prepare_entry(struct server_entry *e, const char *certs_dir)
+{
+    const struct scenario *s = e->scenario;
+    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, e->unavailable,
+                           sizeof(e->unavailable), &e->unsupported);
+    if (e->ctx == NULL || s->sni_identity.cert[0] == '\0')
+        return;
+    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir,
+                               e->unavailable, sizeof(e->unavailable),
+                               &e->unsupported);
+    if (e->sni_ctx == NULL) {
+        wolfSSL_CTX_free(e->ctx);
+        e->ctx = NULL;
+    }
+}
+
+int server_prepare(struct server *srv, const struct scenario_set *set,
+                   const char *const *only, size_t n_only,
+                   const struct server_options *opt, struct diag *d)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->opt = *opt;
+    srv->entries = calloc(set->count ? set->count : 1, sizeof(*srv->entries));
+    if (srv->entries == NULL)
+        return diag_set(d, NULL, 0, "out of memory");
+    for (size_t i = 0; i < set->count; i++) {
+        if (!wanted(&set->items[i], only, n_only))
+            continue;
+        struct server_entry *e = &srv->entries[srv->n_entries++];
+        e->scenario = &set->items[i];
+        prepare_entry(e, opt->certs_dir);
+    }
+    return 0;
+}
+
+static int write_ports_file(const struct server *srv, struct diag *d)
+{
+    struct buf b;
+    struct json j;
+    buf_init(&b);
+    json_init(&j, &b);
+    json_object_begin(&j);
+    json_kv_string(&j, "bind", srv->opt.bind);
+    json_key(&j, "scenarios");
+    json_array_begin(&j);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = &srv->entries[i];
+        if (!e->listening)
+            continue;
+        json_object_begin(&j);
+        json_kv_string(&j, "name", e->scenario->name);
+        json_kv_int(&j, "port", e->listener.port);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
+    json_key(&j, "unavailable");
+    json_array_begin(&j);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = &srv->entries[i];
+        if (e->listening)
+            continue;
+        json_object_begin(&j);
+        json_kv_string(&j, "name", e->scenario->name);
+        json_kv_string(&j, "reason", e->unavailable);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
+    json_object_end(&j);
+    buf_append(&b, "\n", 1);
+
+    /* Written beside the target and renamed: a reader never sees half. */
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", srv->opt.ports_file,
+             (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int rc = 0;
+    if (f == NULL || j.failed ||
+        fwrite(buf_head(&b), 1, buf_pending(&b), f) != buf_pending(&b)) {
+        rc = diag_set(d, srv->opt.ports_file, 0, "cannot write: %s",
+                      f ? "short write" : strerror(errno));
+    }
+    if (f != NULL && fclose(f) != 0 && rc == 0)
+        rc = diag_set(d, srv->opt.ports_file, 0, "cannot write: %s",
+                      strerror(errno));
+    if (rc == 0 && rename(tmp, srv->opt.ports_file) != 0)
+        rc = diag_set(d, srv->opt.ports_file, 0, "cannot rename %s: %s", tmp,
+                      strerror(errno));
+    if (rc != 0)
+        unlink(tmp);
+    buf_free(&b);
+    return rc;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct server *srv = h->data;
+    log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(srv);
+}
+
+static int port_for(const struct server *srv, const struct scenario *s)
+{
+    if (srv->opt.ephemeral || s->port == 0)
+        return 0;
+    return s->port + srv->opt.port_offset;
+}
+
+int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
+{
+    srv->loop = loop;
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        struct server_entry *e = &srv->entries[i];
+        if (e->ctx == NULL)
+            continue;
+        int port = port_for(srv, e->scenario);
+        if (port > 65535)
+            return diag_set(d, e->scenario->file, e->scenario->line,
+                            "port %d with --port-offset %d is above 65535",
+                            e->scenario->port, srv->opt.port_offset);
+        if (listener_start(&e->listener, loop, srv, e, srv->opt.bind, port,
+                           d) != 0)
+            return -1;
+        e->listening = true;
+    }
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    if (srv->opt.ports_file != NULL && write_ports_file(srv, d) != 0)
+        return -1;
+    return 0;
+}
+
+void server_stop(struct server *srv)
+{
+    if (srv->stopping)
+        return;
+    srv->stopping = true;
+    for (size_t i = 0; i < srv->n_entries; i++)
+        if (srv->entries[i].listening)
+            listener_stop(&srv->entries[i].listener);
+    /* conn_abort leaves c listed until its handles have closed. */
+    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        conn_abort(c, "server shutting down");
+    }
+    if (!uv_is_closing((uv_handle_t *)&srv->sigint)) {
+        uv_close((uv_handle_t *)&srv->sigint, NULL);
+        uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    }
+}
+
+int server_run(struct server *srv)
+{
+    uv_run(srv->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+void server_free(struct server *srv)
+{
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        if (srv->entries[i].ctx)
+            wolfSSL_CTX_free(srv->entries[i].ctx);
+        if (srv->entries[i].sni_ctx)
+            wolfSSL_CTX_free(srv->entries[i].sni_ctx);
+    }
+    free(srv->entries);
+    memset(srv, 0, sizeof(*srv));
+}
+
+void server_conn_add(struct server *srv, struct conn *c)
+{
+    c->id = ++srv->next_conn_id;
+    c->prev = NULL;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->n_conns++;
+}
+
+void server_conn_remove(struct server *srv, struct conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (srv->conns == c)
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    srv->n_conns--;
+}

@@ -1,0 +1,326 @@
+/*
+ * wolfSSL contexts and buffer I/O. Version support is decided at compile
+ * time by the library's own feature macros, so a stock libwolfssl build
+ * reports what it lacks instead of serving something else.
+ */
+#include "tlsio.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <wolfssl/error-ssl.h>
+
+#include "pki.h"
+
+int tlsio_init(void)
+{
+    return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+void tlsio_cleanup(void)
+{
+    wolfSSL_Cleanup();
+}
+
+const char *tlsio_library_version(void)
+{
+    return wolfSSL_lib_version();
+}
+
+typedef WOLFSSL_METHOD *method_fn(void);
+
+/* The method for a single-version server, or NULL when not compiled in. */
+static method_fn *single_method(enum scenario_version v)
+{
+    switch (v) {
+#if defined(WOLFSSL_ALLOW_SSLV3) && !defined(NO_OLD_TLS)
+    case SCENARIO_SSL3: return wolfSSLv3_server_method;
+#endif
+#if defined(WOLFSSL_ALLOW_TLSV10) && !defined(NO_OLD_TLS)
+    case SCENARIO_TLS10: return wolfTLSv1_server_method;
+#endif
+#ifndef NO_OLD_TLS
+    case SCENARIO_TLS11: return wolfTLSv1_1_server_method;
+#endif
+#ifndef WOLFSSL_NO_TLS12
+    case SCENARIO_TLS12: return wolfTLSv1_2_server_method;
+#endif
+#ifdef WOLFSSL_TLS13
+    case SCENARIO_TLS13: return wolfTLSv1_3_server_method;
+#endif
+    default: return NULL;
+    }
+}
+
+const char *tlsio_unsupported(const struct scenario *s)
+{
+    static const char *const missing[SCENARIO_VERSION_COUNT] = {
+        "SSL 3.0 is not compiled into this wolfSSL",
+        "TLS 1.0 is not compiled into this wolfSSL",
+        "TLS 1.1 is not compiled into this wolfSSL",
+        "TLS 1.2 is not compiled into this wolfSSL",
+        "TLS 1.3 is not compiled into this wolfSSL",
+    };
+    for (int v = s->min_version; v <= (int)s->max_version; v++)
+        if (single_method(v) == NULL)
+            return missing[v];
+#ifndef OPENSSL_EXTRA
+    if (s->min_version != s->max_version && s->max_version != SCENARIO_TLS13)
+        return "a version range below TLS 1.3 needs wolfSSL's OpenSSL "
+               "compatibility layer (--enable-opensslextra)";
+#endif
+    return NULL;
+}
+
+static const int min_version_codes[SCENARIO_VERSION_COUNT] = {
+    WOLFSSL_SSLV3, WOLFSSL_TLSV1, WOLFSSL_TLSV1_1, WOLFSSL_TLSV1_2,
+    WOLFSSL_TLSV1_3};
+
+static WOLFSSL_CTX *ctx_for_versions(const struct scenario *s, char *why,
+                                     size_t why_size)
+{
+    WOLFSSL_CTX *ctx;
+    if (s->min_version == s->max_version) {
+        ctx = wolfSSL_CTX_new(single_method(s->min_version)());
+    } else {
+        ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+        if (ctx != NULL &&
+            wolfSSL_CTX_SetMinVersion(ctx, min_version_codes[s->min_version]) !=
+                WOLFSSL_SUCCESS) {
+            snprintf(why, why_size, "cannot set minimum version %s",
+                     scenario_version_name(s->min_version));
+            wolfSSL_CTX_free(ctx);
+            return NULL;
+        }
+#ifdef OPENSSL_EXTRA
+        static const int max_codes[SCENARIO_VERSION_COUNT] = {
+            SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
+            TLS1_3_VERSION};
+        if (ctx != NULL && s->max_version != SCENARIO_TLS13 &&
+            wolfSSL_CTX_set_max_proto_version(ctx,
+                                              max_codes[s->max_version]) !=
+                WOLFSSL_SUCCESS) {
+            snprintf(why, why_size, "cannot set maximum version %s",
+                     scenario_version_name(s->max_version));
+            wolfSSL_CTX_free(ctx);
+            return NULL;
+        }
+#endif
+    }
+    if (ctx == NULL)
+        snprintf(why, why_size, "wolfSSL_CTX_new failed");
+    return ctx;
+}
+
+/* Each suite must be known on its own: wolfSSL quietly skips unknown names
+ * in a list, which would serve a different scenario than the file says. */
+static int set_ciphers(WOLFSSL_CTX *ctx, const char *list, char *why,
+                       size_t why_size, bool *unsupported)
+{
+    char tmp[sizeof(((struct scenario *)0)->ciphers)];
+    snprintf(tmp, sizeof(tmp), "%s", list);
+    char *save = NULL;
+    for (char *name = strtok_r(tmp, ":", &save); name;
+         name = strtok_r(NULL, ":", &save)) {
+        if (wolfSSL_CTX_set_cipher_list(ctx, name) != WOLFSSL_SUCCESS) {
+            snprintf(why, why_size,
+                     "cipher suite \"%s\" is not known to this wolfSSL build",
+                     name);
+            *unsupported = true;
+            return -1;
+        }
+    }
+    if (wolfSSL_CTX_set_cipher_list(ctx, list) != WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "wolfSSL refuses the cipher list \"%s\"",
+                 list);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_identity(WOLFSSL_CTX *ctx, const struct scenario_identity *id,
+                         const char *dir, char *why, size_t why_size)
+{
+    struct buf chain, key;
+    buf_init(&chain);
+    buf_init(&key);
+    int rc = pki_identity(dir, id, &chain, &key, why, why_size);
+    if (rc == 0 &&
+        wolfSSL_CTX_use_certificate_chain_buffer(
+            ctx, buf_head(&chain), (long)buf_pending(&chain)) !=
+            WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "%s/%s.pem (with chain): not a PEM "
+                 "certificate chain wolfSSL accepts", dir, id->cert);
+        rc = -1;
+    }
+    if (rc == 0 &&
+        wolfSSL_CTX_use_PrivateKey_buffer(ctx, buf_head(&key),
+                                          (long)buf_pending(&key),
+                                          WOLFSSL_FILETYPE_PEM) !=
+            WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "%s/%s.key: not a PEM private key wolfSSL "
+                 "accepts", dir, id->key);
+        rc = -1;
+    }
+    buf_free(&chain);
+    buf_free(&key);
+    return rc;
+}
+
+static int load_dh(WOLFSSL_CTX *ctx, const char *stem, const char *dir,
+                   char *why, size_t why_size)
+{
+    struct buf pem;
+    char path[1024];
+    buf_init(&pem);
+    pki_path(dir, stem, ".pem", path, sizeof(path));
+    int rc = pki_read(path, &pem, why, why_size);
+    if (rc == 0 &&
+        wolfSSL_CTX_SetTmpDH_buffer(ctx, buf_head(&pem),
+                                    (long)buf_pending(&pem),
+                                    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "%s: not DH parameters wolfSSL accepts",
+                 path);
+        rc = -1;
+    }
+    buf_free(&pem);
+    return rc;
+}
+
+static int setup_client_auth(WOLFSSL_CTX *ctx, const struct scenario *s,
+                             const char *dir, char *why, size_t why_size)
+{
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_NONE) {
+        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
+        return 0;
+    }
+    char path[1024];
+    pki_path(dir, s->client_ca, ".pem", path, sizeof(path));
+    if (wolfSSL_CTX_load_verify_locations(ctx, path, NULL) !=
+        WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "%s: cannot load as a client CA", path);
+        return -1;
+    }
+    int mode = WOLFSSL_VERIFY_PEER;
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_REQUIRED) {
+        mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        /* Without mutual_auth, TLS 1.2 closes with no alert at all. */
+        wolfSSL_CTX_mutual_auth(ctx, 1);
+    }
+    wolfSSL_CTX_set_verify(ctx, mode, NULL);
+    if (s->client_min_rsa_bits > 0)
+        wolfSSL_CTX_SetMinRsaKey_Sz(ctx, (short)s->client_min_rsa_bits);
+    return 0;
+}
+
+static int io_recv(WOLFSSL *ssl, char *data, int size, void *arg)
+{
+    (void)ssl;
+    struct tlsio_io *io = arg;
+    size_t have = buf_pending(io->in);
+    if (have == 0)
+        return io->eof ? WOLFSSL_CBIO_ERR_CONN_CLOSE
+                       : WOLFSSL_CBIO_ERR_WANT_READ;
+    size_t n = have < (size_t)size ? have : (size_t)size;
+    memcpy(data, buf_head(io->in), n);
+    buf_consume(io->in, n);
+    return (int)n;
+}
+
+static int io_send(WOLFSSL *ssl, char *data, int size, void *arg)
+{
+    (void)ssl;
+    struct tlsio_io *io = arg;
+    if (buf_append(io->out, data, (size_t)size) != 0)
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    return size;
+}
+
+WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
+                           const struct scenario_identity *id,
+                           const char *certs_dir, char *why, size_t why_size,
+                           bool *unsupported)
+{
+    *unsupported = false;
+    const char *missing = tlsio_unsupported(s);
+    if (missing != NULL) {
+        snprintf(why, why_size, "%s", missing);
+        *unsupported = true;
+        return NULL;
+    }
+    WOLFSSL_CTX *ctx = ctx_for_versions(s, why, why_size);
+    if (ctx == NULL)
+        return NULL;
+    wolfSSL_CTX_SetIORecv(ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(ctx, io_send);
+    /* Deliberately weak keys and groups are the point of some scenarios. */
+    wolfSSL_CTX_SetMinDhKey_Sz(ctx, 512);
+    if ((s->ciphers[0] &&
+         set_ciphers(ctx, s->ciphers, why, why_size, unsupported) != 0) ||
+        load_identity(ctx, id, certs_dir, why, why_size) != 0 ||
+        (s->dh_params[0] &&
+         load_dh(ctx, s->dh_params, certs_dir, why, why_size) != 0) ||
+        setup_client_auth(ctx, s, certs_dir, why, why_size) != 0) {
+        wolfSSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io)
+{
+    WOLFSSL *ssl = wolfSSL_new(ctx);
+    if (ssl == NULL)
+        return NULL;
+    wolfSSL_SetIOReadCtx(ssl, io);
+    wolfSSL_SetIOWriteCtx(ssl, io);
+    return ssl;
+}
+
+const char *tlsio_version(WOLFSSL *ssl)
+{
+    return wolfSSL_get_version(ssl);
+}
+
+const char *tlsio_cipher(WOLFSSL *ssl)
+{
+    const char *name = wolfSSL_get_cipher(ssl);
+    return name ? name : "none";
+}
+
+void tlsio_alerts(WOLFSSL *ssl, int *sent, int *received)
+{
+    WOLFSSL_ALERT_HISTORY h;
+    *sent = *received = -1;
+    if (wolfSSL_get_alert_history(ssl, &h) != WOLFSSL_SUCCESS)
+        return;
+    if (h.last_tx.code >= 0 && h.last_tx.level > 0)
+        *sent = h.last_tx.code;
+    if (h.last_rx.code >= 0 && h.last_rx.level > 0)
+        *received = h.last_rx.code;
+}
+
+void tlsio_error_string(int err, char *out, size_t size)
+{
+    char tmp[WOLFSSL_MAX_ERROR_SZ];
+    wolfSSL_ERR_error_string_n((unsigned long)err, tmp, sizeof(tmp));
+    snprintf(out, size, "%s", tmp);
+}
+
+bool tlsio_peer_subject(WOLFSSL *ssl, char *out, size_t size)
+{
+#ifdef OPENSSL_EXTRA
+    WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(ssl);
+    if (x == NULL)
+        return false;
+    char *name = wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(x),
+                                           out, (int)size);
+    wolfSSL_X509_free(x);
+    return name != NULL;
+#else
+    (void)ssl;
+    (void)out;
+    (void)size;
+    return false;
+#endif
+}

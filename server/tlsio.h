@@ -1,0 +1,55 @@
+/*
+ * The wolfSSL adapter: builds a WOLFSSL_CTX from a scenario, tells which
+ * scenarios this wolfSSL build cannot serve, and runs TLS over byte
+ * buffers (never a socket): the receive callback reads the connection's
+ * encrypted input, the send callback appends to its encrypted output.
+ */
+#ifndef SHAKEDOWN_TLSIO_H
+#define SHAKEDOWN_TLSIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "buf.h"
+#include "scenario.h"
+
+/* The two queues a WOLFSSL object reads from and writes to. */
+struct tlsio_io {
+    struct buf *in;  /* encrypted input, filled by the socket */
+    struct buf *out; /* encrypted output, drained by the socket */
+    bool eof;        /* the peer sent FIN: reads fail instead of waiting */
+};
+
+int tlsio_init(void);
+void tlsio_cleanup(void);
+const char *tlsio_library_version(void);
+
+/* NULL when this build can serve s, else a static reason such as
+ * "TLS 1.0 is not compiled into this wolfSSL". */
+const char *tlsio_unsupported(const struct scenario *s);
+
+/* Builds the context for s with the given identity. Returns NULL with why
+ * filled; *unsupported tells a missing library feature from bad input. */
+WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
+                           const struct scenario_identity *id,
+                           const char *certs_dir, char *why, size_t why_size,
+                           bool *unsupported);
+
+/* A connection object reading and writing io. NULL on out of memory. */
+WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io);
+
+/* "TLS 1.2" for a negotiated WOLFSSL_*_VERSION-style name. */
+const char *tlsio_version(WOLFSSL *ssl);
+const char *tlsio_cipher(WOLFSSL *ssl);
+/* Writes the client certificate's subject; returns false when the client
+ * sent none. */
+bool tlsio_peer_subject(WOLFSSL *ssl, char *out, size_t size);
+/* The alert codes last sent and received, or -1. */
+void tlsio_alerts(WOLFSSL *ssl, int *sent, int *received);
+/* wolfSSL's text for an error code. */
+void tlsio_error_string(int err, char *out, size_t size);
+
+#endif

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""A TLS client with Python's standard ssl module, as an application would
+use it: the default context trusting the given CA, hostname checks on.
+Prints one line. Exit 0 with "OK <version> <cipher> <status line>" on
+success; exit 1 with "<ExceptionClass>: <message>" on failure."""
+import argparse
+import socket
+import ssl
+import sys
+
+VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1,
+    "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2,
+    "1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--ca", required=True, help="CA file to trust")
+    p.add_argument("--host", default="localhost", help="server name (SNI and check)")
+    p.add_argument("--connect", default="127.0.0.1", help="address to connect to")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--cert", help="client certificate (PEM)")
+    p.add_argument("--key", help="client key (PEM)")
+    p.add_argument("--tls-min", choices=VERSIONS)
+    p.add_argument("--tls-max", choices=VERSIONS)
+    p.add_argument("--ciphers", help="OpenSSL cipher string")
+    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--ragged-eof-error", action="store_true",
+                   help="treat a close without close_notify as an error")
+    a = p.parse_args()
+
+    ctx = ssl.create_default_context(cafile=a.ca)
+    if a.tls_min:
+        ctx.minimum_version = VERSIONS[a.tls_min]
+    if a.tls_max:
+        ctx.maximum_version = VERSIONS[a.tls_max]
+    if a.ciphers:
+        ctx.set_ciphers(a.ciphers)
+    if a.cert:
+        ctx.load_cert_chain(a.cert, a.key)
+    try:
+        with socket.create_connection((a.connect, a.port), timeout=a.timeout) as raw:
+            with ctx.wrap_socket(raw, server_hostname=a.host,
+                                 suppress_ragged_eofs=not a.ragged_eof_error) as tls:
+                tls.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                            % a.host.encode())
+                data = b""
+                while True:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                status = data.split(b"\r\n", 1)[0].decode("latin-1")
+                print("OK %s %s %s" % (tls.version(), tls.cipher()[0], status))
+    except Exception as e:  # the point is to report any failure verbatim
+        print("%s: %s" % (type(e).__name__, e))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
