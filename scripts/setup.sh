@@ -4,6 +4,7 @@
 # test PKI when it is missing or a valid leaf is near its end.
 #
 # Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--build-type TYPE]
+#                         [--build-dir DIR] [--no-tests]
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,16 +12,19 @@ build="$top/build"
 system_wolfssl=0
 browser=0
 build_type=RelWithDebInfo
+tests=ON
 
 usage() {
-  sed -n '2,7s/^# \{0,1\}//p' "$0"
+  sed -n '2,8s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --system-wolfssl) system_wolfssl=1 ;;
     --browser) browser=1 ;;
+    --no-tests) tests=OFF ;;
     --build-type) build_type=${2:?--build-type needs a value}; shift ;;
+    --build-dir) build=$(realpath -m "${2:?--build-dir needs a value}"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -94,12 +98,12 @@ ensure_deb_src() {
 
 install_packages "${packages[@]}"
 
-cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type")
+cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests")
 if [ "$system_wolfssl" -eq 1 ]; then
   cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=ON)
 else
   ensure_deb_src
-  prefix=$("$top/scripts/build-wolfssl.sh" "$build/deps")
+  prefix=$("$top/scripts/build-wolfssl.sh" "$top/build/deps")
   cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=OFF -DSHAKEDOWN_WOLFSSL_PREFIX="$prefix")
 fi
 [ "${CI:-}" = true ] && cmake_args+=(-DSHAKEDOWN_WERROR=ON)

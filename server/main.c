@@ -223,6 +223,7 @@ static int load_scenarios(const struct options *o, struct scenario_set *set)
             return EXIT_USAGE;
         }
     }
+    scenario_set_sort(set);
     for (size_t i = 0; i < o->n_only; i++) {
         if (scenario_find(set, o->only[i]) == NULL) {
             fprintf(stderr, "shakedown: --only: no scenario named \"%s\" "

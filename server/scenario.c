@@ -858,6 +858,23 @@ done:
     return rc;
 }
 
+static int compare_ports(const void *a, const void *b)
+{
+    const struct scenario *x = a, *y = b;
+    /* Ephemeral (port 0) scenarios go last, then by name. */
+    unsigned px = x->port ? (unsigned)x->port : 65536u;
+    unsigned py = y->port ? (unsigned)y->port : 65536u;
+    if (px != py)
+        return px < py ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+void scenario_set_sort(struct scenario_set *set)
+{
+    if (set->count > 1)
+        qsort(set->items, set->count, sizeof(set->items[0]), compare_ports);
+}
+
 void scenario_set_free(struct scenario_set *set)
 {
     free(set->items);

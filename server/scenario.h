@@ -116,6 +116,8 @@ int scenario_load_file(struct scenario_set *set, const char *path,
 /* A file, or every *.ini in a directory in name order. */
 int scenario_load_path(struct scenario_set *set, const char *path,
                        struct diag *d);
+/* Orders the set by port (ephemeral last): the catalogue's order. */
+void scenario_set_sort(struct scenario_set *set);
 void scenario_set_free(struct scenario_set *set);
 
 const struct scenario *scenario_find(const struct scenario_set *set,

@@ -7,6 +7,10 @@ import argparse
 import socket
 import ssl
 import sys
+import warnings
+
+# Old versions are requested on purpose; keep the one-line output clean.
+warnings.simplefilter("ignore", DeprecationWarning)
 
 VERSIONS = {
     "1.0": ssl.TLSVersion.TLSv1,

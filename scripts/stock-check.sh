@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds shakedown against Debian's stock libwolfssl (in build-stock/) and
+# checks that the build serves what that library can and reports the rest
+# as unavailable, by name and reason: never served as something else.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh" --system-wolfssl --no-tests --build-dir "$top/build-stock"
+cd "$top"
+bin="$top/build-stock/shakedown"
+passed=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok   $1"
+  else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+listing=$("$bin" --list --json)
+reason_of() {
+  python3 -c 'import json,sys; d={s["name"]: s for s in json.load(sys.stdin)["scenarios"]}; s=d[sys.argv[1]]; print("available" if s["available"] else s["unavailable_reason"])' "$1" <<<"$listing"
+}
+check "tls1.0-only is unavailable: TLS 1.0 is not compiled into this wolfSSL" \
+  test "$(reason_of tls1.0-only)" = "TLS 1.0 is not compiled into this wolfSSL"
+check "valid is available" test "$(reason_of valid)" = available
+"$bin" --list | sed 's/^/     | /'
+check "the stock build serves valid to real clients" \
+  python3 tests/integration/catalogue.py --shakedown "$bin" --only valid,expired
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Command-line and robustness tests of the real shakedown binary: usage
+errors, file:line diagnostics, listing, the ports file, signals, a missing
+certificate that leaves the other scenarios serving, and bad clients."""
+import argparse
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHAKEDOWN = os.path.join(TOP, "build", "shakedown")
+CA = os.path.join(TOP, "certs", "ca.pem")
+
+VALID = """[scenario]
+name = {name}
+title = A test scenario
+category = control
+port = {port}
+explain = Only for the tests.
+
+[tls]
+cert = {cert}
+key = leaf
+chain = intermediate
+
+[expect.curl]
+exit = 0
+message = ok
+"""
+
+
+def run(*args, timeout=30):
+    r = subprocess.run([SHAKEDOWN] + list(args), cwd=TOP, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+class Server:
+    """shakedown on ephemeral ports; the log is kept for assertions."""
+
+    def __init__(self, *args):
+        self.dir = tempfile.TemporaryDirectory(prefix="shakedown-cli-")
+        self.ports_file = os.path.join(self.dir.name, "ports.json")
+        self.log_path = os.path.join(self.dir.name, "server.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [SHAKEDOWN, "--ephemeral-ports", "--ports-file", self.ports_file] + list(args),
+            cwd=TOP, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while not os.path.exists(self.ports_file):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("no ports file; log:\n" + self.text())
+            time.sleep(0.02)
+        with open(self.ports_file) as f:
+            self.ports = json.load(f)
+        self.port = {s["name"]: s["port"] for s in self.ports["scenarios"]}
+
+    def text(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=15)
+        self.log.close()
+        return code
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.dir.cleanup()
+
+
+def https_get(port, host="localhost"):
+    ctx = ssl.create_default_context(cafile=CA)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    return data.decode()
+                data += chunk
+
+
+def wait_for(predicate, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Usage(unittest.TestCase):
+    def test_help(self):
+        code, out, _ = run("--help")
+        self.assertEqual(code, 0)
+        for opt in ("--scenarios", "--certs", "--only", "--bind", "--port-offset",
+                    "--ports-file", "--list", "--json", "--check", "--version"):
+            self.assertIn(opt, out)
+
+    def test_version(self):
+        code, out, _ = run("--version")
+        self.assertEqual(code, 0)
+        self.assertRegex(out, r"^shakedown \d+\.\d+\.\d+ \(wolfSSL 5\.5\.4\)")
+
+    def test_unknown_option(self):
+        code, _, err = run("--bogus")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown option --bogus", err)
+
+    def test_stray_argument(self):
+        code, _, err = run("scenarios")
+        self.assertEqual(code, 2)
+        self.assertIn('unexpected argument "scenarios"', err)
+
+    def test_bad_number(self):
+        code, _, err = run("--port-offset", "x")
+        self.assertEqual(code, 2)
+        self.assertIn('--port-offset: "x" is not a number', err)
+
+    def test_only_unknown(self):
+        code, _, err = run("--only", "valid,nosuch", "--list")
+        self.assertEqual(code, 2)
+        self.assertIn('no scenario named "nosuch"', err)
+
+    def test_json_without_list(self):
+        code, _, err = run("--json")
+        self.assertEqual(code, 2)
+        self.assertIn("--json and --markdown go with --list", err)
+
+
+class Files(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="shakedown-files-")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_unknown_key_names_file_and_line(self):
+        path = self.write("bad.ini", VALID.format(name="bad", port=0, cert="leaf")
+                          .replace("chain = intermediate", "ciphrs = RC4"))
+        code, _, err = run("--scenarios", path, "--check")
+        self.assertEqual(code, 2)
+        self.assertEqual(err.strip(),
+                         '%s:11: [tls] unknown key "ciphrs" (known: versions, ciphers, '
+                         'cert, key, chain, dh_params)' % path)
+
+    def test_duplicate_port_across_files(self):
+        a = self.write("a.ini", VALID.format(name="a", port=9999, cert="leaf"))
+        self.write("b.ini", VALID.format(name="b", port=9999, cert="leaf"))
+        code, _, err = run("--scenarios", self.tmp.name, "--check")
+        self.assertEqual(code, 2)
+        self.assertIn('b.ini:1: port 9999 is already used by scenario "a" (%s:1)' % a, err)
+
+    def test_shipped_scenarios_check(self):
+        code, out, err = run("--check")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"^\d+ scenarios checked, 0 unavailable in this build, 0 broken")
+
+    def test_list_json(self):
+        code, out, _ = run("--list", "--json")
+        self.assertEqual(code, 0)
+        listing = json.loads(out)["scenarios"]
+        names = {s["name"] for s in listing}
+        self.assertTrue({"valid", "expired", "incomplete-chain", "sni-mismatch",
+                         "tls1.0-only", "weak-ciphers", "client-cert-required",
+                         "sni-rst"} <= names)
+        for s in listing:
+            for key in ("name", "port", "title", "category", "available", "expect"):
+                self.assertIn(key, s)
+
+    def test_port_offset(self):
+        code, out, _ = run("--list", "--json", "--only", "valid", "--port-offset", "100")
+        self.assertEqual(code, 0)
+        self.assertEqual(json.loads(out)["scenarios"][0]["port"], 9501)
+
+    def test_missing_certificate_leaves_others_serving(self):
+        self.write("good.ini", VALID.format(name="good", port=0, cert="leaf"))
+        self.write("broken.ini", VALID.format(name="broken", port=0, cert="no-such-cert"))
+        code, _, err = run("--scenarios", self.tmp.name, "--check")
+        self.assertEqual(code, 2)
+        self.assertIn('scenario "broken" is unavailable: certs/no-such-cert.pem: '
+                      'No such file or directory', err)
+        srv = Server("--scenarios", self.tmp.name)
+        try:
+            self.assertEqual(list(srv.port), ["good"])
+            self.assertEqual(srv.ports["unavailable"][0]["name"], "broken")
+            self.assertIn("shakedown scenario: good", https_get(srv.port["good"]))
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
+
+
+class Running(unittest.TestCase):
+    def test_ports_file_and_sigterm(self):
+        srv = Server()
+        try:
+            self.assertEqual(srv.ports["bind"], "127.0.0.1")
+            listed = json.loads(run("--list", "--json")[1])["scenarios"]
+            servable = {s["name"] for s in listed if s["available"]}
+            self.assertEqual(set(srv.port), servable)
+            self.assertIn("shakedown scenario: valid", https_get(srv.port["valid"]))
+            self.assertEqual(srv.stop(signal.SIGTERM), 0)
+            self.assertIn("SIGTERM: stopping", srv.text())
+        finally:
+            srv.close()
+
+    def test_sigint_with_open_connections(self):
+        srv = Server("--only", "valid")
+        try:
+            idle = socket.create_connection(("127.0.0.1", srv.port["valid"]))
+            self.assertTrue(wait_for(lambda: True))
+            time.sleep(0.2)
+            self.assertEqual(srv.stop(signal.SIGINT), 0)
+            self.assertIn("server shutting down", srv.text())
+            idle.close()
+        finally:
+            srv.close()
+
+    def test_garbage_then_valid(self):
+        srv = Server("--only", "valid", "--log-format", "json")
+        try:
+            for payload in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", os.urandom(300),
+                            b"\x80\x2e\x01\x00\x02", b"\x16\x03\x01\xff\xff"):
+                with socket.create_connection(("127.0.0.1", srv.port["valid"])) as s:
+                    s.sendall(payload)
+                    s.shutdown(socket.SHUT_WR)
+                    s.settimeout(10)
+                    try:
+                        while s.recv(4096):
+                            pass
+                    except ConnectionResetError:
+                        pass
+            self.assertIn("shakedown scenario: valid", https_get(srv.port["valid"]))
+            self.assertTrue(wait_for(lambda: srv.text().count('"event":"connection"') >= 5))
+            events = [json.loads(l) for l in srv.text().splitlines() if l.startswith("{")]
+            conns = [e for e in events if e["event"] == "connection"]
+            self.assertEqual(conns[-1]["outcome"], "handshake completed, page served")
+            self.assertIn("ClientHello not understood", conns[0]["detail"])
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
+
+    def test_handshake_timeout_closes_silent_client(self):
+        srv = Server("--only", "valid", "--handshake-timeout", "1")
+        try:
+            with socket.create_connection(("127.0.0.1", srv.port["valid"])) as s:
+                s.settimeout(10)
+                try:
+                    self.assertEqual(s.recv(1), b"")
+                except ConnectionResetError:
+                    pass
+            self.assertTrue(wait_for(lambda: "handshake timed out" in srv.text()))
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--shakedown", default=SHAKEDOWN)
+    a, rest = p.parse_known_args()
+    SHAKEDOWN = os.path.abspath(a.shakedown)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
