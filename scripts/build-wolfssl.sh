@@ -20,7 +20,7 @@ configure_flags=(
   --enable-tls13 --enable-oldtls --enable-tlsv10 --enable-sslv3
   --enable-arc4 --enable-des3 --enable-nullcipher --enable-anon --enable-dh
   --enable-md5
-  --enable-aesgcm --enable-chacha --enable-poly1305 --enable-ecc
+  --enable-aesgcm --enable-aesccm --enable-chacha --enable-poly1305 --enable-ecc
   --enable-curve25519
   --enable-sni --enable-alpn --enable-ocsp --enable-ocspstapling
   --enable-ocspstapling2 --enable-crl
@@ -33,7 +33,7 @@ configure_flags=(
   --disable-examples --disable-crypttests --disable-benchmark
 )
 configure_cppflags="-DWOLFSSL_STATIC_RSA -DWOLFSSL_MIN_RSA_BITS=512 \
--DWOLFSSL_MIN_DHKEY_BITS=512 -DWOLFSSL_EXTRA_ALERTS"
+-DWOLFSSL_MIN_DHKEY_BITS=512 -DWOLFSSL_EXTRA_ALERTS -DSHAKEDOWN_KEEP_DH_PARAMS"
 configure_cflags="-O2 -fPIC"
 
 recipe_hash=$( { cat "$0"; } | sha256sum | cut -c1-16)
@@ -55,8 +55,21 @@ log "fetching Debian's wolfssl source package"
 src=$(find "$src_root" -maxdepth 1 -type d -name "wolfssl-$wolfssl_version*" | head -n 1)
 [ -n "$src" ] || { log "no wolfssl-$wolfssl_version source tree after apt-get source"; exit 1; }
 
-log "configuring in $src"
 cd "$src"
+# One source edit, guarded by a macro of our own: in TLS 1.2, wolfSSL
+# replaces the server's configured DH parameters with an RFC 7919 group
+# whenever the client lists one in supported_groups (OpenSSL 3 clients
+# always do), so a server with a deliberately weak DH group could never be
+# reproduced. SHAKEDOWN_KEEP_DH_PARAMS (set in CPPFLAGS above, and so
+# visible in options.h) turns that replacement off.
+guard='#if defined(HAVE_TLS_EXTENSIONS) \&\& defined(HAVE_DH_DEFAULT_PARAMS)$'
+[ "$(grep -c "$guard" src/internal.c)" = 1 ] \
+  || { log "src/internal.c: the FFDHE guard to edit is not where expected"; exit 1; }
+sed -i "s/$guard/& \&\& !defined(SHAKEDOWN_KEEP_DH_PARAMS)/" src/internal.c
+grep -q 'defined(HAVE_DH_DEFAULT_PARAMS) && !defined(SHAKEDOWN_KEEP_DH_PARAMS)' src/internal.c \
+  || { log "src/internal.c: the FFDHE edit did not apply"; exit 1; }
+
+log "configuring in $src"
 ./autogen.sh >&2
 ./configure --prefix="$prefix" "${configure_flags[@]}" \
   CPPFLAGS="$configure_cppflags" CFLAGS="$configure_cflags" >&2
@@ -65,5 +78,8 @@ make -j"$(nproc)" >&2
 make install >&2
 touch "$prefix/.complete"
 rm -rf "$src_root"
+# Builds from older recipes are dead weight now.
+find "$build_dir" -maxdepth 1 -type d -name "wolfssl-$wolfssl_version-*" \
+  ! -path "$prefix" -exec rm -rf {} +
 log "installed into $prefix"
 echo "$prefix"

@@ -25,7 +25,7 @@ outputs=(
   intermediate-expired.pem leaf-expired-intermediate.pem
   leaf-revoked.pem crl.pem leaf-revoked.ocsp.der leaf.ocsp.der
   leaf-sha1.pem leaf-md5.pem leaf-rsa1024.pem leaf-no-san.pem
-  leaf-client-eku.pem leaf-large.pem mismatch.key dh512.pem dh1024.pem
+  leaf-client-eku.pem leaf-large.pem mismatch.key dh512.pem dh1024.pem dh2048.pem
   client-ca.pem client.pem client.key client-untrusted.pem client-weak.pem
 )
 
@@ -178,6 +178,8 @@ ocsp_response leaf
 # --- weak DH groups ------------------------------------------------------
 openssl dhparam -out "$out/dh512.pem" 512 2>/dev/null
 openssl dhparam -out "$out/dh1024.pem" 1024 2>/dev/null
+# A sound group for the anonymous-DH scenario: RFC 7919 ffdhe2048.
+openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$out/dh2048.pem"
 
 # --- client certificates -------------------------------------------------
 client() { # client STEM CA_DB CA_STEM BITS

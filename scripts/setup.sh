@@ -55,7 +55,7 @@ apt_update() {
 install_packages() {
   local missing=() p
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] \
       || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -65,10 +65,17 @@ install_packages() {
     --no-install-recommends "${missing[@]}" >&2
 }
 
+# Not "apt-cache | grep -q": with pipefail, grep's early exit fails the pipe.
+has_wolfssl_source() {
+  local versions
+  versions=$(apt-cache showsrc wolfssl 2>/dev/null | sed -n 's/^Version: //p')
+  grep -q '^5\.5\.4' <<<"$versions"
+}
+
 # apt-get source needs a deb-src entry; derive one from the configured
 # archive (deb822 or one-line format) when none exists.
 ensure_deb_src() {
-  if apt-cache showsrc wolfssl 2>/dev/null | grep -q '^Version: 5\.5\.4'; then
+  if has_wolfssl_source; then
     return 0
   fi
   local d=/etc/apt/sources.list.d
@@ -90,7 +97,7 @@ ensure_deb_src() {
   log "added a deb-src entry for Debian's wolfssl source package"
   apt_updated=0
   apt_update
-  apt-cache showsrc wolfssl | grep -q '^Version: 5\.5\.4' || {
+  has_wolfssl_source || {
     echo "setup.sh: Debian's archive offers no wolfssl 5.5.4 source package" >&2
     exit 1
   }

@@ -5,6 +5,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +22,14 @@ void buf_free(struct buf *b)
 
 uint8_t *buf_reserve(struct buf *b, size_t n)
 {
+    if (n > SIZE_MAX / 4)
+        return NULL; /* no such buffer; and cap * 2 below must not wrap */
     if (b->off > 0 && b->cap - b->len < n) {
         memmove(b->data, b->data + b->off, b->len - b->off);
         b->len -= b->off;
         b->off = 0;
     }
-    if (b->cap - b->len < n) {
+    if (b->cap - b->len < n || b->data == NULL) {
         size_t cap = b->cap ? b->cap : 1024;
         while (cap - b->len < n)
             cap *= 2;

@@ -5,7 +5,9 @@
  */
 #include "catalogue.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,24 +15,27 @@
 #include "json.h"
 #include "tlsio.h"
 
-/* {host}, {port} and {args} are filled in; everything runs from the
- * project's top directory, where certs/ca.pem is. */
+/* Placeholders: {host}, {port}, {args}, {stdin} (an HTTP request or
+ * nothing), and fragments that depend on whether host is a name or an IP
+ * literal (no SNI is sent for an address, RFC 6066 section 3). Commands
+ * run from the project's top directory, where certs/ca.pem is. */
 static const struct {
     const char *client;
     const char *template;
 } commands[] = {
     {"curl", "curl -sS --cacert certs/ca.pem{resolve}{args} "
-             "https://{host}:{port}/"},
-    {"openssl", "openssl s_client -connect 127.0.0.1:{port} "
-                "-servername {host} -verify_hostname {host} "
-                "-CAfile certs/ca.pem -verify_return_error -brief{args} "
-                "</dev/null"},
+             "https://{url_host}:{port}/"},
+    {"openssl", "openssl s_client -connect 127.0.0.1:{port}{openssl_sni} "
+                "{openssl_verify} -CAfile certs/ca.pem -verify_return_error "
+                "-brief{args} {stdin}"},
     {"python", "python3 tests/clients/pyclient.py --ca certs/ca.pem "
                "--host {host} --port {port}{args}"},
-    {"gnutls", "gnutls-cli --x509cafile certs/ca.pem --port {port} "
-               "--sni-hostname {host} --verify-hostname {host}{args} "
-               "127.0.0.1 </dev/null"},
-    {"chromium", "tests/clients/chromium-probe https://{host}:{port}/"},
+    {"gnutls", "gnutls-cli --x509cafile certs/ca.pem --port {port}"
+               "{gnutls_sni} --verify-hostname {host}{args} 127.0.0.1 "
+               "{stdin}"},
+    {"wolfssl", "build/wolfclient --ca certs/ca.pem --host {host} "
+                "--port {port}{args}"},
+    {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/"},
 };
 
 static const char *template_for(const char *client)
@@ -41,34 +46,72 @@ static const char *template_for(const char *client)
     return NULL;
 }
 
+static bool is_ip_literal(const char *host)
+{
+    unsigned char tmp[16];
+    return inet_pton(AF_INET, host, tmp) == 1 ||
+           inet_pton(AF_INET6, host, tmp) == 1;
+}
+
 int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
                       const char *port, char *out, size_t size)
 {
     (void)s;
     const char *t = template_for(e->client);
     const char *host = e->host[0] ? e->host : "localhost";
-    char resolve[300] = "", args[600] = "";
+    bool ip = is_ip_literal(host);
+    char resolve[300] = "", args[600] = "", url_host[300];
+    char openssl_sni[300] = "", openssl_verify[300], gnutls_sni[300] = "";
     if (t == NULL)
         return -1;
-    if (strcmp(host, "localhost") != 0)
+    if (!ip && strcmp(host, "localhost") != 0)
         snprintf(resolve, sizeof(resolve), " --resolve %s:%s:127.0.0.1",
                  host, port);
     if (e->args[0])
         snprintf(args, sizeof(args), " %s", e->args);
+    snprintf(url_host, sizeof(url_host), strchr(host, ':') ? "[%s]" : "%s",
+             host);
+    if (!ip) {
+        snprintf(openssl_sni, sizeof(openssl_sni), " -servername %s", host);
+        snprintf(gnutls_sni, sizeof(gnutls_sni), " --sni-hostname %s", host);
+    }
+    snprintf(openssl_verify, sizeof(openssl_verify), "%s %s",
+             ip ? "-verify_ip" : "-verify_hostname", host);
+    const struct {
+        const char *name;
+        const char *value;
+    } vars[] = {
+        {"{host}", host},
+        {"{port}", port},
+        {"{args}", args},
+        {"{resolve}", resolve},
+        {"{url_host}", url_host},
+        {"{openssl_sni}", openssl_sni},
+        {"{openssl_verify}", openssl_verify},
+        {"{gnutls_sni}", gnutls_sni},
+        /* With request = yes, an HTTP request is typed into the client. */
+        {"{stdin}", e->request ? "<tests/clients/http-request.txt"
+                               : "</dev/null"},
+    };
     size_t used = 0;
     while (*t) {
         const char *val = NULL;
-        size_t skip = 0;
-        if (strncmp(t, "{host}", 6) == 0) val = host, skip = 6;
-        else if (strncmp(t, "{port}", 6) == 0) val = port, skip = 6;
-        else if (strncmp(t, "{args}", 6) == 0) val = args, skip = 6;
-        else if (strncmp(t, "{resolve}", 9) == 0) val = resolve, skip = 9;
+        size_t skip = 1;
+        for (size_t i = 0; *t == '{' && i < sizeof(vars) / sizeof(vars[0]);
+             i++) {
+            size_t n = strlen(vars[i].name);
+            if (strncmp(t, vars[i].name, n) == 0) {
+                val = vars[i].value;
+                skip = n;
+                break;
+            }
+        }
         size_t n = val ? strlen(val) : 1;
         if (used + n + 1 > size)
             return -1;
         memcpy(out + used, val ? val : t, n);
         used += n;
-        t += val ? skip : 1;
+        t += skip;
     }
     out[used] = '\0';
     return 0;

@@ -129,6 +129,9 @@ static void on_timer(uv_timer_t *t)
         finish(c, "no HTTP request within the idle timeout",
                CONN_END_TIMEOUT);
         break;
+    case CONN_RENEGOTIATE:
+        finish(c, "renegotiation timed out", CONN_END_TIMEOUT);
+        break;
     case CONN_CLOSING:
         set_outcome(c, "client did not read what was sent");
         c->end = CONN_END_TIMEOUT;
@@ -331,22 +334,31 @@ static bool step_handshake(struct conn *c)
 static void respond(struct conn *c, int status, const char *reason)
 {
     char subject[256];
+    const struct scenario *s = c->entry->scenario;
     struct http_page page = {
-        .scenario = c->entry->scenario,
+        .scenario = s,
         .version = tlsio_version(c->ssl),
         .cipher = tlsio_cipher(c->ssl),
         .client_cert = tlsio_peer_subject(c->ssl, subject, sizeof(subject))
                            ? subject
                            : NULL,
     };
+    if (status == 200 && page.client_cert == NULL &&
+        s->missing_cert_status != 0) {
+        status = s->missing_cert_status;
+        reason = http_reason(status);
+        page.note = "no client certificate was presented, so this request "
+                    "is refused (IIS answers 403.7 here)";
+    }
     struct buf resp;
     buf_init(&resp);
     if (http_respond(&resp, status, reason, &page) == 0)
         wolfSSL_write(c->ssl, buf_head(&resp), (int)buf_pending(&resp));
     buf_free(&resp);
     wolfSSL_shutdown(c->ssl); /* queues close_notify */
-    finish(c, status == 200 ? "handshake completed, page served"
-                            : "handshake completed, bad HTTP request",
+    finish(c, status == 200   ? "handshake completed, page served"
+              : status == 400 ? "handshake completed, bad HTTP request"
+                              : "handshake completed, request refused",
            CONN_END_FIN);
 }
 
@@ -392,9 +404,35 @@ static bool step_request(struct conn *c)
         respond(c, 400, "Bad Request");
         return false;
     case HTTP_COMPLETE:
+        if (c->entry->scenario->client_auth ==
+            SCENARIO_CLIENT_AUTH_RENEGOTIATE) {
+            c->state = CONN_RENEGOTIATE;
+            return true;
+        }
         respond(c, 200, "OK");
         return false;
     }
+    return false;
+}
+
+/* The request is in; now demand a certificate through a new handshake. */
+static bool step_renegotiate(struct conn *c)
+{
+    int r = tlsio_renegotiate(c->ssl, !c->renegotiating);
+    c->renegotiating = true;
+    if (r == 0) {
+        if (c->peer_eof)
+            finish(c, "client closed during the renegotiation",
+                   CONN_END_PEER_FIN);
+        return false;
+    }
+    if (r < 0) {
+        tlsio_error_string(r, c->detail, sizeof(c->detail));
+        finish(c, "renegotiation for a client certificate failed",
+               CONN_END_FIN);
+        return false;
+    }
+    respond(c, 200, "OK");
     return false;
 }
 
@@ -409,6 +447,7 @@ static void pump(struct conn *c)
         case CONN_PEEK: again = step_peek(c); break;
         case CONN_HANDSHAKE: again = step_handshake(c); break;
         case CONN_REQUEST: again = step_request(c); break;
+        case CONN_RENEGOTIATE: again = step_renegotiate(c); break;
         default: again = false; break;
         }
     }

@@ -21,6 +21,7 @@ enum conn_state {
     CONN_PEEK,      /* buffering and parsing the ClientHello */
     CONN_HANDSHAKE, /* wolfSSL_accept until done or failed */
     CONN_REQUEST,   /* reading the HTTP request head */
+    CONN_RENEGOTIATE, /* asking for a client certificate after the request */
     CONN_CLOSING,   /* flushing what is queued, then FIN */
     CONN_LINGER,    /* FIN sent; draining input until EOF or timeout */
     CONN_CLOSED     /* handles closing; freed in the last callback */
@@ -51,6 +52,7 @@ struct conn {
     bool in_pump;
     bool writing;
     bool peer_eof;
+    bool renegotiating;
 
     struct buf enc_in;      /* from the socket, not yet read by wolfSSL */
     struct buf enc_out;     /* from wolfSSL, not yet written */

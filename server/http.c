@@ -27,6 +27,9 @@ enum http_status http_parse(const uint8_t *data, size_t len,
     if (end == NULL)
         return len > HTTP_MAX_HEAD ? HTTP_BAD : HTTP_NEED_MORE;
     req->head_len = (size_t)(end - data);
+    /* The same limit whether the head arrived in one read or many. */
+    if (req->head_len > HTTP_MAX_HEAD)
+        return HTTP_BAD;
     const uint8_t *eol = memchr(data, '\n', req->head_len);
     char line[512];
     size_t n = (size_t)(eol - data);
@@ -44,6 +47,23 @@ enum http_status http_parse(const uint8_t *data, size_t len,
     return HTTP_COMPLETE;
 }
 
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 421: return "Misdirected Request";
+    case 495: return "SSL Certificate Error";
+    case 496: return "SSL Certificate Required";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
 static int append(struct buf *b, const char *s)
 {
     return buf_append(b, s, strlen(s));
@@ -57,10 +77,13 @@ int http_respond(struct buf *out, int status, const char *reason,
     int n = snprintf(body, sizeof(body),
                      "shakedown scenario: %s\n"
                      "%s\n\n"
+                     "%s%s%s"
                      "Negotiated: %s, %s\n"
                      "Client certificate: %s\n\n"
                      "%s\n",
-                     s->name, s->title, page->version, page->cipher,
+                     s->name, s->title, page->note ? "Refused: " : "",
+                     page->note ? page->note : "", page->note ? "\n" : "",
+                     page->version, page->cipher,
                      page->client_cert ? page->client_cert : "none",
                      s->explain);
     if (n < 0 || (size_t)n >= sizeof(body))

@@ -35,7 +35,11 @@ struct http_page {
     const char *version;
     const char *cipher;
     const char *client_cert; /* subject, or NULL */
+    const char *note;        /* why the status is not 200, or NULL */
 };
+
+/* "OK", "Forbidden", ... for a status code. */
+const char *http_reason(int status);
 
 /* Appends a whole response (status line, headers, body) to out. */
 int http_respond(struct buf *out, int status, const char *reason,

@@ -38,7 +38,7 @@ static const char *const section_names[] = {
 };
 
 static const char *const known_clients[] = {"curl", "openssl", "python",
-                                            "gnutls", "chromium"};
+                                            "gnutls", "wolfssl", "chromium"};
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
@@ -152,37 +152,42 @@ static int parse_stem(struct loader *l, const struct key_spec *k, void *field,
     return check_stem(l, k, value);
 }
 
-/* Splits a comma-separated list, trimming blanks around each item; calls
- * fn for each item. */
+/* Splits a comma-separated list, trimming blanks around each item, and
+ * calls fn for each. An empty item ("a,,b" or "a,") is an error, not
+ * skipped. */
 static int for_each_item(struct loader *l, const struct key_spec *k,
                          const char *value,
                          int (*fn)(struct loader *, const struct key_spec *,
                                    void *, const char *),
                          void *ctx)
 {
-    char tmp[1024];
-    if (strlen(value) >= sizeof(tmp))
-        return fail(l, "%s %s is too long", section_label(l), k->key);
-    strcpy(tmp, value);
-    char *save = NULL;
-    int count = 0;
-    for (char *item = strtok_r(tmp, ",", &save); item;
-         item = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*item))
-            item++;
-        char *end = item + strlen(item);
-        while (end > item && isspace((unsigned char)end[-1]))
-            *--end = '\0';
-        if (*item == '\0')
+    char item[1024];
+    const char *p = value;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p == '\0')
+        return fail(l, "%s %s is empty", section_label(l), k->key);
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n > 0 && isspace((unsigned char)*p))
+            p++, n--;
+        while (n > 0 && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (n == 0)
             return fail(l, "%s %s has an empty item", section_label(l),
                         k->key);
+        if (n >= sizeof(item))
+            return fail(l, "%s %s has an item longer than %zu characters",
+                        section_label(l), k->key, sizeof(item) - 1);
+        memcpy(item, p, n);
+        item[n] = '\0';
         if (fn(l, k, ctx, item) != 0)
             return -1;
-        count++;
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
     }
-    if (count == 0)
-        return fail(l, "%s %s is empty", section_label(l), k->key);
-    return 0;
 }
 
 static int add_chain_item(struct loader *l, const struct key_spec *k,
@@ -287,15 +292,36 @@ static int parse_versions(struct loader *l, const struct key_spec *k,
 static int parse_client_auth(struct loader *l, const struct key_spec *k,
                              void *field, const char *value)
 {
-    static const char *const modes[] = {"none", "optional", "required"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const modes[] = {"none", "optional", "required",
+                                        "renegotiate"};
+    for (int i = 0; i < 4; i++) {
         if (strcmp(value, modes[i]) == 0) {
             *(enum scenario_client_auth *)field = i;
             return 0;
         }
     }
-    return fail(l, "%s %s: \"%s\" is not none, optional or required",
+    return fail(l, "%s %s: \"%s\" is not none, optional, required or "
+                "renegotiate",
                 section_label(l), k->key, value);
+}
+
+static int parse_status(struct loader *l, const struct key_spec *k,
+                        void *field, const char *value)
+{
+    return parse_int(l, k, value, 200, 599, field);
+}
+
+static int parse_bool(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+        *(bool *)field = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+        *(bool *)field = false;
+    else
+        return fail(l, "%s %s: \"%s\" is not yes or no", section_label(l),
+                    k->key, value);
+    return 0;
 }
 
 static int parse_action(struct loader *l, const struct key_spec *k,
@@ -407,10 +433,14 @@ static const struct key_spec keys[] = {
     {SEC_TLS, "key", parse_stem, S(identity.key)},
     {SEC_TLS, "chain", parse_chain, S(identity.chain)},
     {SEC_TLS, "dh_params", parse_stem, S(dh_params)},
+    {SEC_TLS, "ocsp_staple", parse_stem, S(ocsp_staple)},
+    {SEC_TLS, "ocsp_ca", parse_stem, S(ocsp_ca)},
 
     {SEC_CLIENT_AUTH, "mode", parse_client_auth, S(client_auth)},
     {SEC_CLIENT_AUTH, "ca", parse_stem, S(client_ca)},
     {SEC_CLIENT_AUTH, "min_rsa_bits", parse_bits, S(client_min_rsa_bits)},
+    {SEC_CLIENT_AUTH, "missing_cert_status", parse_status,
+     S(missing_cert_status)},
 
     {SEC_SNI, "names", parse_sni_names, S(sni_names)},
     {SEC_SNI, "cert", parse_stem, S(sni_identity.cert)},
@@ -424,6 +454,7 @@ static const struct key_spec keys[] = {
     {SEC_EXPECT, "exit", parse_exit, E(exit_code)},
     {SEC_EXPECT, "message", parse_text, E(message)},
     {SEC_EXPECT, "note", parse_text, E(note)},
+    {SEC_EXPECT, "request", parse_bool, E(request)},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -475,7 +506,7 @@ static int open_expect(struct loader *l, const char *rest)
     if (!known)
         return fail(l,
                     "[expect.%s]: unknown client \"%s\" (known: curl, "
-                    "openssl, python, gnutls, chromium)",
+                    "openssl, python, gnutls, wolfssl, chromium)",
                     rest, client);
     struct scenario *s = l->s;
     for (int i = 0; i < s->n_expect; i++)
@@ -541,8 +572,18 @@ static char *read_line(char *str, int num, void *stream)
     size_t len = nl ? (size_t)(nl - start) + 1 : strlen(start);
     l->pos += len;
     l->line++;
-    size_t copy = len;
-    if (copy > (size_t)num - 1) {
+    /* inih skips a UTF-8 byte-order mark on line 1; so must we, before
+     * looking for a section header. */
+    const char *p = start;
+    if (l->line == 1 && len >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    size_t content = len;
+    while (content > 0 && (start[content - 1] == '\n' ||
+                           start[content - 1] == '\r'))
+        content--;
+    /* The limit counts the text, not the line ending. */
+    size_t copy = len < (size_t)num - 1 ? len : (size_t)num - 1;
+    if (content > (size_t)num - 2) {
         fail(l,
              "line is longer than %d characters; continue a long value "
              "on indented lines",
@@ -552,7 +593,6 @@ static char *read_line(char *str, int num, void *stream)
     memcpy(str, start, copy);
     str[copy] = '\0';
 
-    const char *p = start;
     while (p < start + len && (*p == ' ' || *p == '\t'))
         p++;
     bool blank = p == start + len || *p == '\r' || *p == '\n';
@@ -574,9 +614,8 @@ static char *read_line(char *str, int num, void *stream)
 }
 
 static int append_continuation(struct loader *l, const struct key_spec *k,
-                               const char *value)
+                               char *field, const char *value)
 {
-    char *field = (char *)l->s + k->offset;
     size_t have = strlen(field), add = strlen(value);
     if (have + 1 + add >= k->size)
         return fail(l, "%s %s is too long (at most %zu characters)",
@@ -604,19 +643,19 @@ static int on_key(void *user, const char *section, const char *name,
                     section_label(l), name, list) == 0;
     }
     size_t idx = (size_t)(k - keys);
+    char *base = l->section == SEC_EXPECT ? (char *)l->expect : (char *)l->s;
     if (l->continuation) {
-        if (k->parse != parse_text || l->section == SEC_EXPECT)
+        if (k->parse != parse_text)
             return fail(l, "%s %s: only text values such as explain may "
                         "continue on an indented line",
                         section_label(l), name) == 0;
-        return append_continuation(l, k, value) == 0;
+        return append_continuation(l, k, base + k->offset, value) == 0;
     }
     if (l->seen[idx] != 0)
         return fail(l, "%s %s is set twice (first at line %u)",
                     section_label(l), name, l->seen[idx]) == 0;
     l->seen[idx] = (unsigned)l->line;
     l->have_key = true;
-    char *base = l->section == SEC_EXPECT ? (char *)l->expect : (char *)l->s;
     return k->parse(l, k, base + k->offset, value) == 0;
 }
 
@@ -650,6 +689,17 @@ static int validate(struct loader *l)
         require(l, SEC_CLIENT_AUTH, "ca (the CA that signs client "
                 "certificates) when mode is not none", s->client_ca[0]))
         return -1;
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE &&
+        s->max_version > SCENARIO_TLS12)
+        return require(l, SEC_TLS, "versions of at most 1.2 when "
+                       "[client_auth] mode is renegotiate (TLS 1.3 has no "
+                       "renegotiation)", false);
+    if (s->missing_cert_status != 0 &&
+        s->client_auth != SCENARIO_CLIENT_AUTH_OPTIONAL)
+        return require(l, SEC_CLIENT_AUTH, "mode = optional for "
+                       "missing_cert_status to apply", false);
+    if (s->ocsp_ca[0] && !s->ocsp_staple[0])
+        return require(l, SEC_TLS, "ocsp_staple to go with ocsp_ca", false);
     if ((s->sni_identity.cert[0] != 0) != (s->sni_identity.key[0] != 0))
         return require(l, SEC_SNI, "both cert and key, or neither", false);
     if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])

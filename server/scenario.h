@@ -42,7 +42,10 @@ struct scenario_action {
 enum scenario_client_auth {
     SCENARIO_CLIENT_AUTH_NONE,
     SCENARIO_CLIENT_AUTH_OPTIONAL,
-    SCENARIO_CLIENT_AUTH_REQUIRED
+    SCENARIO_CLIENT_AUTH_REQUIRED,
+    /* No request in the first handshake; after the HTTP request line, a
+     * TLS 1.2 renegotiation that requires a certificate (the IIS way). */
+    SCENARIO_CLIENT_AUTH_RENEGOTIATE
 };
 
 /* A certificate, its key and the chain sent after it: file stems in the
@@ -64,6 +67,7 @@ struct scenario_expect {
     char message[512];
     char note[512];
     int exit_code;
+    bool request; /* the client sends an HTTP request on its stdin */
     int line; /* of the section header */
     bool has_exit;
 };
@@ -85,11 +89,14 @@ struct scenario {
     char ciphers[512];
     struct scenario_identity identity;
     char dh_params[SCENARIO_STEM_MAX];
+    char ocsp_staple[SCENARIO_STEM_MAX]; /* a DER response, stem.der */
+    char ocsp_ca[SCENARIO_STEM_MAX];     /* root that verifies it */
 
     /* [client_auth] */
     enum scenario_client_auth client_auth;
     char client_ca[SCENARIO_STEM_MAX];
     int client_min_rsa_bits;
+    int missing_cert_status; /* HTTP status without a certificate; 0: 200 */
 
     /* [sni] */
     char sni_names[SCENARIO_MAX_SNI][256];

@@ -29,11 +29,12 @@ static bool wanted(const struct scenario *s, const char *const *only,
 static void prepare_entry(struct server_entry *e, const char *certs_dir)
 {
     const struct scenario *s = e->scenario;
-    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, e->unavailable,
-                           sizeof(e->unavailable), &e->unsupported);
+    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, &e->assets,
+                           e->unavailable, sizeof(e->unavailable),
+                           &e->unsupported);
     if (e->ctx == NULL || s->sni_identity.cert[0] == '\0')
         return;
-    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir,
+    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir, &e->assets,
                                e->unavailable, sizeof(e->unavailable),
                                &e->unsupported);
     if (e->sni_ctx == NULL) {
@@ -192,6 +193,7 @@ void server_free(struct server *srv)
             wolfSSL_CTX_free(srv->entries[i].ctx);
         if (srv->entries[i].sni_ctx)
             wolfSSL_CTX_free(srv->entries[i].sni_ctx);
+        tlsio_assets_free(&srv->entries[i].assets);
     }
     free(srv->entries);
     memset(srv, 0, sizeof(*srv));

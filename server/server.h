@@ -34,6 +34,7 @@ struct server_entry {
     const struct scenario *scenario;
     WOLFSSL_CTX *ctx;     /* the default identity */
     WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
+    struct tlsio_assets assets; /* outlives both contexts */
     char unavailable[512]; /* empty when servable */
     bool unsupported;      /* unavailable because of the library */
     struct listener listener;

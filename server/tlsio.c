@@ -61,9 +61,24 @@ const char *tlsio_unsupported(const struct scenario *s)
         "TLS 1.2 is not compiled into this wolfSSL",
         "TLS 1.3 is not compiled into this wolfSSL",
     };
-    for (int v = s->min_version; v <= (int)s->max_version; v++)
-        if (single_method(v) == NULL)
+    for (unsigned v = s->min_version; v <= s->max_version; v++)
+        if (v < SCENARIO_VERSION_COUNT && single_method(v) == NULL)
             return missing[v];
+#if defined(HAVE_FFDHE) && !defined(SHAKEDOWN_KEEP_DH_PARAMS)
+    /* Stock wolfSSL swaps configured DH parameters for an RFC 7919 group
+     * whenever the client offers one: the weak group would never be seen. */
+    if (s->dh_params[0] != '\0')
+        return "this wolfSSL replaces configured DH parameters with an "
+               "RFC 7919 group (built without SHAKEDOWN_KEEP_DH_PARAMS)";
+#endif
+#if !defined(HAVE_CERTIFICATE_STATUS_REQUEST) || !defined(OPENSSL_EXTRA)
+    if (s->ocsp_staple[0] != '\0')
+        return "OCSP stapling is not compiled into this wolfSSL";
+#endif
+#ifndef HAVE_SECURE_RENEGOTIATION
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE)
+        return "renegotiation is not compiled into this wolfSSL";
+#endif
 #ifndef OPENSSL_EXTRA
     if (s->min_version != s->max_version && s->max_version != SCENARIO_TLS13)
         return "a version range below TLS 1.3 needs wolfSSL's OpenSSL "
@@ -187,6 +202,19 @@ static int load_dh(WOLFSSL_CTX *ctx, const char *stem, const char *dir,
     return rc;
 }
 
+static int load_ca(WOLFSSL_CTX *ctx, const char *dir, const char *stem,
+                   const char *what, char *why, size_t why_size)
+{
+    char path[1024];
+    pki_path(dir, stem, ".pem", path, sizeof(path));
+    if (wolfSSL_CTX_load_verify_locations(ctx, path, NULL) !=
+        WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "%s: cannot load as %s", path, what);
+        return -1;
+    }
+    return 0;
+}
+
 static int setup_client_auth(WOLFSSL_CTX *ctx, const struct scenario *s,
                              const char *dir, char *why, size_t why_size)
 {
@@ -194,18 +222,27 @@ static int setup_client_auth(WOLFSSL_CTX *ctx, const struct scenario *s,
         wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
         return 0;
     }
-    char path[1024];
-    pki_path(dir, s->client_ca, ".pem", path, sizeof(path));
-    if (wolfSSL_CTX_load_verify_locations(ctx, path, NULL) !=
-        WOLFSSL_SUCCESS) {
-        snprintf(why, why_size, "%s: cannot load as a client CA", path);
+    if (load_ca(ctx, dir, s->client_ca, "a client CA", why, why_size) != 0)
         return -1;
-    }
     int mode = WOLFSSL_VERIFY_PEER;
-    if (s->client_auth == SCENARIO_CLIENT_AUTH_REQUIRED) {
+    switch (s->client_auth) {
+    case SCENARIO_CLIENT_AUTH_REQUIRED:
         mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
         /* Without mutual_auth, TLS 1.2 closes with no alert at all. */
         wolfSSL_CTX_mutual_auth(ctx, 1);
+        break;
+    case SCENARIO_CLIENT_AUTH_RENEGOTIATE:
+        /* The first handshake asks for nothing. The renegotiation must be
+         * a full handshake, or the client resumes and is never asked:
+         * no session cache, no tickets. mutual_auth makes a missing
+         * certificate end in handshake_failure rather than silence. */
+        mode = WOLFSSL_VERIFY_NONE;
+        wolfSSL_CTX_mutual_auth(ctx, 1);
+        wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
+        wolfSSL_CTX_NoTicketTLSv12(ctx);
+        break;
+    default:
+        break;
     }
     wolfSSL_CTX_set_verify(ctx, mode, NULL);
     if (s->client_min_rsa_bits > 0)
@@ -236,10 +273,90 @@ static int io_send(WOLFSSL *ssl, char *data, int size, void *arg)
     return size;
 }
 
+#if defined(HAVE_CERTIFICATE_STATUS_REQUEST) && defined(OPENSSL_EXTRA)
+/* wolfSSL frees the response it is handed (and caches what it sent per
+ * context), so each call gets its own copy from wolfSSL's allocator. */
+static int on_status_request(WOLFSSL *ssl, void *arg)
+{
+    const struct buf *der = arg;
+    size_t n = buf_pending(der);
+    unsigned char *copy = XMALLOC(n, NULL, DYNAMIC_TYPE_OPENSSL);
+    if (copy == NULL)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    memcpy(copy, buf_head(der), n);
+    wolfSSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)n);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* The staple is verified against the context's CA store before wolfSSL
+ * sends it (an unverifiable one is silently dropped), so the root and the
+ * chain go in the store too. A "revoked" status is sent as it is. */
+static int setup_ocsp(WOLFSSL_CTX *ctx, const struct scenario *s,
+                      const struct scenario_identity *id, const char *dir,
+                      struct tlsio_assets *assets, char *why,
+                      size_t why_size)
+{
+    char path[1024];
+    const char *root = s->ocsp_ca[0] ? s->ocsp_ca : "ca";
+    if (load_ca(ctx, dir, root, "the OCSP root", why, why_size) != 0)
+        return -1;
+    for (int i = 0; i < id->n_chain; i++)
+        if (load_ca(ctx, dir, id->chain[i], "an OCSP issuer", why,
+                    why_size) != 0)
+            return -1;
+    if (buf_pending(&assets->ocsp) == 0) {
+        pki_path(dir, s->ocsp_staple, ".der", path, sizeof(path));
+        if (pki_read(path, &assets->ocsp, why, why_size) != 0)
+            return -1;
+    }
+    /* The callback setter creates the stapling state; the argument must be
+     * set after it. */
+    wolfSSL_CTX_set_tlsext_status_cb(ctx, on_status_request);
+    wolfSSL_CTX_set_tlsext_status_arg(ctx, &assets->ocsp);
+    return 0;
+}
+#else
+static int setup_ocsp(WOLFSSL_CTX *ctx, const struct scenario *s,
+                      const struct scenario_identity *id, const char *dir,
+                      struct tlsio_assets *assets, char *why,
+                      size_t why_size)
+{
+    (void)ctx, (void)s, (void)id, (void)dir, (void)assets;
+    snprintf(why, why_size, "OCSP stapling is not compiled into this wolfSSL");
+    return -1;
+}
+#endif
+
+void tlsio_assets_free(struct tlsio_assets *a)
+{
+    buf_free(&a->ocsp);
+}
+
+int tlsio_renegotiate(WOLFSSL *ssl, bool first)
+{
+#ifdef HAVE_SECURE_RENEGOTIATION
+    if (first)
+        wolfSSL_set_verify(ssl,
+                           WOLFSSL_VERIFY_PEER |
+                               WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           NULL);
+    int ret = wolfSSL_Rehandshake(ssl);
+    if (ret == WOLFSSL_SUCCESS)
+        return 1;
+    int err = wolfSSL_get_error(ssl, ret);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
+        return 0;
+    return err < 0 ? err : -1;
+#else
+    (void)ssl, (void)first;
+    return -1;
+#endif
+}
+
 WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
                            const struct scenario_identity *id,
-                           const char *certs_dir, char *why, size_t why_size,
-                           bool *unsupported)
+                           const char *certs_dir, struct tlsio_assets *assets,
+                           char *why, size_t why_size, bool *unsupported)
 {
     *unsupported = false;
     const char *missing = tlsio_unsupported(s);
@@ -260,7 +377,9 @@ WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
         load_identity(ctx, id, certs_dir, why, why_size) != 0 ||
         (s->dh_params[0] &&
          load_dh(ctx, s->dh_params, certs_dir, why, why_size) != 0) ||
-        setup_client_auth(ctx, s, certs_dir, why, why_size) != 0) {
+        setup_client_auth(ctx, s, certs_dir, why, why_size) != 0 ||
+        (s->ocsp_staple[0] && setup_ocsp(ctx, s, id, certs_dir, assets, why,
+                                         why_size) != 0)) {
         wolfSSL_CTX_free(ctx);
         return NULL;
     }
@@ -304,7 +423,7 @@ void tlsio_error_string(int err, char *out, size_t size)
 {
     char tmp[WOLFSSL_MAX_ERROR_SZ];
     wolfSSL_ERR_error_string_n((unsigned long)err, tmp, sizeof(tmp));
-    snprintf(out, size, "%s", tmp);
+    snprintf(out, size, "%s (wolfSSL error %d)", tmp, err);
 }
 
 bool tlsio_peer_subject(WOLFSSL *ssl, char *out, size_t size)

@@ -31,12 +31,26 @@ const char *tlsio_library_version(void);
  * "TLS 1.0 is not compiled into this wolfSSL". */
 const char *tlsio_unsupported(const struct scenario *s);
 
+/* What a context borrows and must outlive it: the caller keeps this
+ * alive until the contexts built with it are freed, then calls
+ * tlsio_assets_free. */
+struct tlsio_assets {
+    struct buf ocsp; /* the DER OCSP response to staple, if any */
+};
+
+void tlsio_assets_free(struct tlsio_assets *a);
+
 /* Builds the context for s with the given identity. Returns NULL with why
  * filled; *unsupported tells a missing library feature from bad input. */
 WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
                            const struct scenario_identity *id,
-                           const char *certs_dir, char *why, size_t why_size,
-                           bool *unsupported);
+                           const char *certs_dir, struct tlsio_assets *assets,
+                           char *why, size_t why_size, bool *unsupported);
+
+/* TLS 1.2 renegotiation that requires a client certificate: the first
+ * call (first = true) sends HelloRequest; call again as input arrives.
+ * Returns 1 when done, 0 while waiting, or a negative wolfSSL error. */
+int tlsio_renegotiate(WOLFSSL *ssl, bool first);
 
 /* A connection object reading and writing io. NULL on out of memory. */
 WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io);

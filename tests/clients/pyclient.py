@@ -31,11 +31,20 @@ def main():
     p.add_argument("--tls-min", choices=VERSIONS)
     p.add_argument("--tls-max", choices=VERSIONS)
     p.add_argument("--ciphers", help="OpenSSL cipher string")
+    p.add_argument("--crl", help="CRL file (PEM); checks the whole chain")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--ragged-eof-error", action="store_true",
                    help="treat a close without close_notify as an error")
     a = p.parse_args()
 
+    try:
+        return connect(a)
+    except Exception as e:  # the point is to report any failure verbatim
+        print("%s: %s" % (type(e).__name__, e))
+        return 1
+
+
+def connect(a):
     ctx = ssl.create_default_context(cafile=a.ca)
     if a.tls_min:
         ctx.minimum_version = VERSIONS[a.tls_min]
@@ -45,23 +54,22 @@ def main():
         ctx.set_ciphers(a.ciphers)
     if a.cert:
         ctx.load_cert_chain(a.cert, a.key)
-    try:
-        with socket.create_connection((a.connect, a.port), timeout=a.timeout) as raw:
-            with ctx.wrap_socket(raw, server_hostname=a.host,
-                                 suppress_ragged_eofs=not a.ragged_eof_error) as tls:
-                tls.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
-                            % a.host.encode())
-                data = b""
-                while True:
-                    chunk = tls.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                status = data.split(b"\r\n", 1)[0].decode("latin-1")
-                print("OK %s %s %s" % (tls.version(), tls.cipher()[0], status))
-    except Exception as e:  # the point is to report any failure verbatim
-        print("%s: %s" % (type(e).__name__, e))
-        return 1
+    if a.crl:
+        ctx.load_verify_locations(cafile=a.crl)
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
+    with socket.create_connection((a.connect, a.port), timeout=a.timeout) as raw:
+        with ctx.wrap_socket(raw, server_hostname=a.host,
+                             suppress_ragged_eofs=not a.ragged_eof_error) as tls:
+            tls.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                        % a.host.encode())
+            data = b""
+            while True:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            status = data.split(b"\r\n", 1)[0].decode("latin-1")
+            print("OK %s %s %s" % (tls.version(), tls.cipher()[0], status))
     return 0
 
 

@@ -162,7 +162,7 @@ class Files(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(err.strip(),
                          '%s:11: [tls] unknown key "ciphrs" (known: versions, ciphers, '
-                         'cert, key, chain, dh_params)' % path)
+                         'cert, key, chain, dh_params, ocsp_staple, ocsp_ca)' % path)
 
     def test_duplicate_port_across_files(self):
         a = self.write("a.ini", VALID.format(name="a", port=9999, cert="leaf"))
