@@ -89,11 +89,23 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
         {"{openssl_sni}", openssl_sni},
         {"{openssl_verify}", openssl_verify},
         {"{gnutls_sni}", gnutls_sni},
-        /* With request = yes, an HTTP request is typed into the client. */
-        {"{stdin}", e->request ? "<tests/clients/http-request.txt"
+        /* With request = yes, an HTTP request is typed into the client,
+         * and its input stays open for a while: at the end of their input
+         * s_client and gnutls-cli quit without waiting for the answer. */
+        {"{stdin}", e->request ? "< <(cat tests/clients/http-request.txt; "
+                                 "exec sleep 10 2>/dev/null)"
                                : "</dev/null"},
     };
     size_t used = 0;
+    if (e->timeout_s > 0) {
+        /* Clients that would wait for ever (s_client, gnutls-cli) run
+         * under timeout(1), which exits 124 when time is up; line-buffered,
+         * so that what they printed is not lost with them. */
+        int n = snprintf(out, size, "timeout %d stdbuf -oL ", e->timeout_s);
+        if (n < 0 || (size_t)n >= size)
+            return -1;
+        used = (size_t)n;
+    }
     while (*t) {
         const char *val = NULL;
         size_t skip = 1;
@@ -170,6 +182,7 @@ static void json_expect(struct json *j, const struct scenario *s,
     json_kv_string(j, "message", e->message);
     json_kv_string(j, "note", e->note);
     json_kv_int(j, "line", e->line);
+    json_kv_int(j, "timeout", e->timeout_s);
     if (catalogue_command(s, e, "{port}", cmd, sizeof(cmd)) == 0)
         json_kv_string(j, "command", cmd);
     json_object_end(j);

@@ -1,6 +1,7 @@
 /*
- * One client connection: its socket, timer, buffers and TLS object, and
- * the state machine that moves it from the ClientHello to the close.
+ * One client connection: its socket, timers, buffers and TLS object, and
+ * the state machine that moves it from the ClientHello to the close,
+ * telling its story in the trace as it goes.
  */
 #ifndef SHAKEDOWN_CONN_H
 #define SHAKEDOWN_CONN_H
@@ -12,22 +13,25 @@
 
 #include "buf.h"
 #include "hello.h"
+#include "record.h"
+#include "scenario.h"
 #include "tlsio.h"
 
 struct server;
 struct server_entry;
 
 enum conn_state {
-    CONN_PEEK,      /* buffering and parsing the ClientHello */
-    CONN_HANDSHAKE, /* wolfSSL_accept until done or failed */
-    CONN_REQUEST,   /* reading the HTTP request head */
+    CONN_PEEK,        /* buffering and parsing the ClientHello */
+    CONN_HANDSHAKE,   /* wolfSSL_accept until done or failed */
+    CONN_REQUEST,     /* reading the HTTP request head */
     CONN_RENEGOTIATE, /* asking for a client certificate after the request */
-    CONN_CLOSING,   /* flushing what is queued, then FIN */
-    CONN_LINGER,    /* FIN sent; draining input until EOF or timeout */
-    CONN_CLOSED     /* handles closing; freed in the last callback */
+    CONN_STALL,       /* a fault: reading and discarding, saying nothing */
+    CONN_CLOSING,     /* flushing what is queued, then FIN */
+    CONN_LINGER,      /* FIN sent; draining input until EOF or timeout */
+    CONN_CLOSED       /* handles closing; freed in the last callback */
 };
 
-/* How the connection ended, for the log. */
+/* How the connection ended, for the trace. */
 enum conn_end {
     CONN_END_FIN,      /* we sent FIN after flushing */
     CONN_END_RST,      /* we sent RST */
@@ -38,7 +42,8 @@ enum conn_end {
 
 struct conn {
     uv_tcp_t tcp;
-    uv_timer_t timer;
+    uv_timer_t timer;       /* handshake, idle, stall and linger bounds */
+    uv_timer_t fault_timer; /* drip ticks */
     uv_write_t write_req;
     uv_shutdown_t shutdown_req;
     int open_handles;
@@ -61,14 +66,24 @@ struct conn {
     struct tlsio_io io;
     WOLFSSL *ssl;
 
+    /* Faults on the way out: at most out_allowed more bytes may be
+     * written (SIZE_MAX: no limit); once they are, then_do happens. */
+    size_t out_allowed;
+    enum scenario_action_kind then_do;
+    size_t drip_left;
+    uint64_t fault_until_ms;
+    bool flight_seen;
+    bool fault_fired; /* the scenario's fault or SNI policy acted */
+
     struct hello hello;
+    struct record_scan scan; /* plaintext alerts from the client */
     bool hello_ok;
+    bool handshake_done;
+    int http_status;
     char peer[64];
-    const char *action;
-    const char *outcome; /* first reason wins */
+    const char *reason; /* why it ended; the first reason wins */
     char detail[256];
-    int alert_sent;
-    int alert_received;
+    int alert_sent;     /* raw alerts we wrote ourselves */
     enum conn_end end;
     uint64_t bytes_in;
     uint64_t bytes_out;
@@ -78,6 +93,6 @@ struct conn {
 void conn_accept(struct server *srv, struct server_entry *entry,
                  uv_stream_t *server);
 /* Ends the connection at once with RST (server shutdown). */
-void conn_abort(struct conn *c, const char *outcome);
+void conn_abort(struct conn *c, const char *reason);
 
 #endif

@@ -88,15 +88,17 @@ int http_respond(struct buf *out, int status, const char *reason,
                      s->explain);
     if (n < 0 || (size_t)n >= sizeof(body))
         n = (int)strlen(body);
-    char head[512];
+    char head[512], length[48] = "";
+    if (!page->no_length)
+        snprintf(length, sizeof(length), "Content-Length: %d\r\n", n);
     snprintf(head, sizeof(head),
              "HTTP/1.1 %d %s\r\n"
              "Content-Type: text/plain; charset=utf-8\r\n"
-             "Content-Length: %d\r\n"
+             "%s"
              "Connection: close\r\n"
              "X-Shakedown-Scenario: %s\r\n"
              "\r\n",
-             status, reason, n, s->name);
+             status, reason, length, s->name);
     if (append(out, head) != 0 || buf_append(out, body, (size_t)n) != 0)
         return -1;
     return 0;

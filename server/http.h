@@ -6,6 +6,7 @@
 #ifndef SHAKEDOWN_HTTP_H
 #define SHAKEDOWN_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ struct http_page {
     const char *cipher;
     const char *client_cert; /* subject, or NULL */
     const char *note;        /* why the status is not 200, or NULL */
+    bool no_length;          /* omit Content-Length (a truncation fault) */
 };
 
 /* "OK", "Forbidden", ... for a status code. */

@@ -1,6 +1,7 @@
 /*
- * Log formatting. Text lines are for people watching a terminal; JSON
- * lines carry the same fields under stable names for tools.
+ * Event formatting. JSON lines are built field by field as the event is
+ * described; the text line is the event's sentence behind a
+ * "[scenario #id] event:" prefix, so both formats say the same thing.
  */
 #include "log.h"
 
@@ -8,15 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alert.h"
-#include "buf.h"
-#include "json.h"
-
 static enum log_format format = LOG_TEXT;
+static log_sink_fn *sink;
+static void *sink_arg;
 
 void log_set_format(enum log_format f)
 {
     format = f;
+}
+
+enum log_format log_get_format(void)
+{
+    return format;
 }
 
 int log_parse_format(const char *s, enum log_format *f)
@@ -30,96 +34,89 @@ int log_parse_format(const char *s, enum log_format *f)
     return 0;
 }
 
-static void write_line(struct buf *b)
+void log_set_sink(log_sink_fn *fn, void *arg)
 {
-    buf_append(b, "\n", 1);
-    fwrite(buf_head(b), 1, buf_pending(b), stderr);
-    fflush(stderr);
+    sink = fn;
+    sink_arg = arg;
 }
 
-static void text_connection(const struct log_record *r)
+static void emit(const char *line, size_t len)
 {
-    char sent[48] = "-", recv[48] = "-";
-    if (r->alert_sent >= 0)
-        alert_describe(r->alert_sent, sent, sizeof(sent));
-    if (r->alert_received >= 0)
-        alert_describe(r->alert_received, recv, sizeof(recv));
-    fprintf(stderr,
-            "[%s #%llu] %s sni=%s offered=%s action=%s negotiated=%s%s%s "
-            "| %s%s%s | alert sent=%s received=%s | close=%s %.1f ms, "
-            "in=%llu out=%llu\n",
-            r->scenario, (unsigned long long)r->id, r->peer,
-            r->sni ? r->sni : "(none)", r->offered ? r->offered : "-",
-            r->action, r->version ? r->version : "-",
-            r->cipher ? " " : "", r->cipher ? r->cipher : "", r->outcome,
-            r->detail[0] ? ": " : "", r->detail, sent, recv, r->close, r->ms,
-            (unsigned long long)r->bytes_in,
-            (unsigned long long)r->bytes_out);
+    fwrite(line, 1, len, stderr);
+    fputc('\n', stderr);
     fflush(stderr);
+    if (sink != NULL)
+        sink(line, len, sink_arg);
 }
 
-static void json_alert(struct json *j, const char *key, int code)
+void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,
+                  const char *event)
 {
-    json_key(j, key);
-    if (code < 0) {
-        json_null(j);
-        return;
+    buf_init(&ev->line);
+    json_init(&ev->json, &ev->line);
+    snprintf(ev->scenario, sizeof(ev->scenario), "%s", scenario);
+    snprintf(ev->event, sizeof(ev->event), "%s", event);
+    ev->id = id;
+    ev->msg[0] = '\0';
+    json_object_begin(&ev->json);
+    json_kv_string(&ev->json, "event", event);
+    json_kv_string(&ev->json, "scenario", scenario);
+    json_kv_int(&ev->json, "id", (int64_t)id);
+}
+
+void log_ev_str(struct log_ev *ev, const char *key, const char *value)
+{
+    json_key(&ev->json, key);
+    if (value != NULL)
+        json_string(&ev->json, value);
+    else
+        json_null(&ev->json);
+}
+
+void log_ev_int(struct log_ev *ev, const char *key, int64_t value)
+{
+    json_kv_int(&ev->json, key, value);
+}
+
+void log_ev_bool(struct log_ev *ev, const char *key, bool value)
+{
+    json_kv_bool(&ev->json, key, value);
+}
+
+void log_ev_strs(struct log_ev *ev, const char *key,
+                 const char *const *values, size_t n)
+{
+    json_key(&ev->json, key);
+    json_array_begin(&ev->json);
+    for (size_t i = 0; i < n; i++)
+        json_string(&ev->json, values[i]);
+    json_array_end(&ev->json);
+}
+
+void log_ev_msg(struct log_ev *ev, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev->msg, sizeof(ev->msg), fmt, ap);
+    va_end(ap);
+}
+
+void log_ev_end(struct log_ev *ev)
+{
+    if (format == LOG_JSON) {
+        json_kv_string(&ev->json, "msg", ev->msg);
+        json_object_end(&ev->json);
+        emit((const char *)buf_head(&ev->line), buf_pending(&ev->line));
+    } else {
+        char text[1400];
+        int n = snprintf(text, sizeof(text), "[%s #%llu] %s: %s",
+                         ev->scenario, (unsigned long long)ev->id, ev->event,
+                         ev->msg);
+        if (n > 0)
+            emit(text, (size_t)n < sizeof(text) ? (size_t)n
+                                                 : sizeof(text) - 1);
     }
-    json_object_begin(j);
-    json_kv_int(j, "code", code);
-    const char *name = alert_name(code);
-    json_key(j, "name");
-    if (name)
-        json_string(j, name);
-    else
-        json_null(j);
-    json_object_end(j);
-}
-
-static void json_opt(struct json *j, const char *key, const char *v)
-{
-    json_key(j, key);
-    if (v)
-        json_string(j, v);
-    else
-        json_null(j);
-}
-
-static void json_connection(const struct log_record *r)
-{
-    struct buf b;
-    struct json j;
-    buf_init(&b);
-    json_init(&j, &b);
-    json_object_begin(&j);
-    json_kv_string(&j, "event", "connection");
-    json_kv_string(&j, "scenario", r->scenario);
-    json_kv_int(&j, "id", (int64_t)r->id);
-    json_kv_string(&j, "peer", r->peer);
-    json_opt(&j, "sni", r->sni);
-    json_opt(&j, "offered", r->offered);
-    json_kv_string(&j, "action", r->action);
-    json_opt(&j, "version", r->version);
-    json_opt(&j, "cipher", r->cipher);
-    json_kv_string(&j, "outcome", r->outcome);
-    json_kv_string(&j, "detail", r->detail);
-    json_alert(&j, "alert_sent", r->alert_sent);
-    json_alert(&j, "alert_received", r->alert_received);
-    json_kv_string(&j, "close", r->close);
-    json_kv_int(&j, "us", (int64_t)(r->ms * 1000));
-    json_kv_int(&j, "bytes_in", (int64_t)r->bytes_in);
-    json_kv_int(&j, "bytes_out", (int64_t)r->bytes_out);
-    json_object_end(&j);
-    write_line(&b);
-    buf_free(&b);
-}
-
-void log_connection(const struct log_record *r)
-{
-    if (format == LOG_JSON)
-        json_connection(r);
-    else
-        text_connection(r);
+    buf_free(&ev->line);
 }
 
 void log_info(const char *fmt, ...)
@@ -130,8 +127,9 @@ void log_info(const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (format == LOG_TEXT) {
-        fprintf(stderr, "shakedown: %s\n", msg);
-        fflush(stderr);
+        char line[1100];
+        int n = snprintf(line, sizeof(line), "shakedown: %s", msg);
+        emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
         return;
     }
     struct buf b;
@@ -140,8 +138,8 @@ void log_info(const char *fmt, ...)
     json_init(&j, &b);
     json_object_begin(&j);
     json_kv_string(&j, "event", "info");
-    json_kv_string(&j, "message", msg);
+    json_kv_string(&j, "msg", msg);
     json_object_end(&j);
-    write_line(&b);
+    emit((const char *)buf_head(&b), buf_pending(&b));
     buf_free(&b);
 }

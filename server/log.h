@@ -1,42 +1,56 @@
 /*
- * Connection log lines on stderr, readable text or JSON lines. A record is
- * plain data filled by the connection; this module only formats it.
+ * The connection trace: one line per event on stderr, readable text
+ * ("[expired #3] client_hello: ...") or JSON lines with stable field names
+ * (--log-format json). An event is built with log_ev_begin, fields and a
+ * sentence for people, then written by log_ev_end.
  */
 #ifndef SHAKEDOWN_LOG_H
 #define SHAKEDOWN_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
 
 enum log_format {
     LOG_TEXT,
     LOG_JSON
 };
 
-struct log_record {
-    const char *scenario;
+struct log_ev {
+    struct buf line;
+    struct json json;
+    char scenario[64];
     uint64_t id;
-    const char *peer;
-    const char *sni;          /* NULL: no SNI sent */
-    const char *offered;      /* client's highest version, or NULL */
-    const char *action;       /* what the server did */
-    const char *version;      /* negotiated, or NULL */
-    const char *cipher;       /* negotiated, or NULL */
-    const char *outcome;      /* static reason the connection ended */
-    const char *detail;       /* extra text, or "" */
-    int alert_sent;           /* -1 for none */
-    int alert_received;       /* -1 for none */
-    const char *close;        /* "fin", "rst", "peer-fin", "peer-rst" ... */
-    double ms;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
+    char event[32];
+    char msg[1024];
 };
 
 void log_set_format(enum log_format f);
+enum log_format log_get_format(void);
 /* Parses "text" or "json"; returns 0 or -1. */
 int log_parse_format(const char *s, enum log_format *f);
-void log_connection(const struct log_record *r);
-/* A server-level message: "shakedown: ..." (text) or {"event": ...}. */
+
+/* Where lines go besides stderr (the dashboard's live stream, later);
+ * called with each finished line, without its newline. */
+typedef void log_sink_fn(const char *line, size_t len, void *arg);
+void log_set_sink(log_sink_fn *fn, void *arg);
+
+void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,
+                  const char *event);
+void log_ev_str(struct log_ev *ev, const char *key, const char *value);
+void log_ev_int(struct log_ev *ev, const char *key, int64_t value);
+void log_ev_bool(struct log_ev *ev, const char *key, bool value);
+void log_ev_strs(struct log_ev *ev, const char *key,
+                 const char *const *values, size_t n);
+/* The sentence the text format shows (and JSON carries as "msg"). */
+void log_ev_msg(struct log_ev *ev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_ev_end(struct log_ev *ev);
+
+/* A server-level message: "shakedown: ..." or {"event": "info", ...}. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

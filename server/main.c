@@ -63,6 +63,7 @@ static void usage(FILE *out)
         "  --handshake-timeout S  seconds to complete a handshake (10)\n"
         "  --idle-timeout S     seconds to wait for a request (30)\n"
         "  --max-connections N  connections held at once (16384)\n"
+        "  --max-stall S        upper bound on any stall or drip (300)\n"
         "  --list               list the scenarios and exit\n"
         "  --json               with --list: JSON instead of a table\n"
         "  --markdown           with --list: a Markdown table\n"
@@ -104,7 +105,7 @@ static int split_only(struct options *o, char *arg)
 enum {
     OPT_SCENARIOS = 1000, OPT_CERTS, OPT_ONLY, OPT_BIND, OPT_PORT_OFFSET,
     OPT_EPHEMERAL, OPT_PORTS_FILE, OPT_LOG_FORMAT, OPT_HS_TIMEOUT,
-    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_LIST, OPT_JSON, OPT_MARKDOWN,
+    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_LIST, OPT_JSON, OPT_MARKDOWN,
     OPT_CHECK, OPT_HELP, OPT_VERSION
 };
 
@@ -122,6 +123,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-stall", required_argument, NULL, OPT_MAX_STALL},
         {"list", no_argument, NULL, OPT_LIST},
         {"json", no_argument, NULL, OPT_JSON},
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
@@ -180,6 +182,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (parse_count("--max-connections", optarg, 1, 1000000, &n))
                 return EXIT_USAGE;
             o->server.max_connections = (size_t)n;
+            break;
+        case OPT_MAX_STALL:
+            if (parse_count("--max-stall", optarg, 1, 86400, &n))
+                return EXIT_USAGE;
+            o->server.max_stall_s = (int)n;
             break;
         case OPT_LIST: o->list = true; break;
         case OPT_JSON: o->list_format = CATALOGUE_JSON; break;
@@ -287,6 +294,7 @@ int main(int argc, char **argv)
     o.server.idle_timeout_ms = 30000;
     o.server.linger_ms = 2000;
     o.server.max_connections = 16384;
+    o.server.max_stall_s = 300;
     o.list_format = CATALOGUE_TABLE;
 
     if (tlsio_init() != 0) {

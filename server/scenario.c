@@ -25,6 +25,7 @@ enum section {
     SEC_TLS,
     SEC_CLIENT_AUTH,
     SEC_SNI,
+    SEC_FAULT,
     SEC_EXPECT,
     SEC_UNKNOWN
 };
@@ -34,6 +35,7 @@ static const char *const section_names[] = {
     [SEC_TLS] = "tls",
     [SEC_CLIENT_AUTH] = "client_auth",
     [SEC_SNI] = "sni",
+    [SEC_FAULT] = "fault",
     [SEC_EXPECT] = "expect.CLIENT",
 };
 
@@ -72,6 +74,9 @@ struct loader {
     int section_line[SEC_UNKNOWN];
     struct scenario_expect *expect;
     unsigned seen[64]; /* key_spec index -> line first seen */
+    struct {
+        bool after_bytes, interval, duration;
+    } fault_keys; /* which [fault] keys the file set */
 };
 
 static int fail(struct loader *l, const char *fmt, ...)
@@ -324,17 +329,92 @@ static int parse_bool(struct loader *l, const struct key_spec *k,
     return 0;
 }
 
-static int parse_action(struct loader *l, const struct key_spec *k,
-                        void *field, const char *value)
+static const char *const action_names[SCENARIO_ACTION_COUNT] = {
+    [SCENARIO_SERVE] = "serve",         [SCENARIO_ALERT] = "alert",
+    [SCENARIO_RESET] = "reset",         [SCENARIO_CLOSE] = "close",
+    [SCENARIO_STALL] = "stall",         [SCENARIO_DRIP] = "drip",
+    [SCENARIO_PLAINTEXT] = "plaintext", [SCENARIO_GARBAGE] = "garbage",
+    [SCENARIO_TRUNCATE] = "truncate",
+};
+
+static const char *const point_names[SCENARIO_POINT_COUNT] = {
+    [SCENARIO_AT_NONE] = "none",
+    [SCENARIO_AT_ACCEPT] = "accept",
+    [SCENARIO_AT_CLIENT_HELLO] = "client_hello",
+    [SCENARIO_AT_SERVER_FLIGHT] = "server_flight",
+    [SCENARIO_AT_HANDSHAKE_DONE] = "handshake_done",
+    [SCENARIO_AT_RESPONSE] = "response",
+};
+
+static const char *const outcome_names[SCENARIO_OUTCOME_COUNT] = {
+    [SCENARIO_OUTCOME_COMPLETED] = "completed",
+    [SCENARIO_OUTCOME_CLIENT_ALERT] = "client-alert",
+    [SCENARIO_OUTCOME_SERVER_ALERT] = "server-alert",
+    [SCENARIO_OUTCOME_CLIENT_CLOSED] = "client-closed",
+    [SCENARIO_OUTCOME_FAULT] = "fault",
+    [SCENARIO_OUTCOME_HTTP_ERROR] = "http-error",
+    [SCENARIO_OUTCOME_TIMEOUT] = "timeout",
+};
+
+#define BIT(k) (1u << (k))
+/* Which actions make sense where: bytes can only be withheld from a flight
+ * that exists, and a response can only be truncated once it is due. */
+static const unsigned allowed_actions[SCENARIO_POINT_COUNT] = {
+    [SCENARIO_AT_ACCEPT] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                           BIT(SCENARIO_STALL) | BIT(SCENARIO_ALERT) |
+                           BIT(SCENARIO_PLAINTEXT) | BIT(SCENARIO_GARBAGE),
+    [SCENARIO_AT_CLIENT_HELLO] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                                 BIT(SCENARIO_STALL) | BIT(SCENARIO_ALERT) |
+                                 BIT(SCENARIO_PLAINTEXT) |
+                                 BIT(SCENARIO_GARBAGE),
+    [SCENARIO_AT_SERVER_FLIGHT] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                                  BIT(SCENARIO_STALL) | BIT(SCENARIO_DRIP),
+    [SCENARIO_AT_HANDSHAKE_DONE] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                                   BIT(SCENARIO_STALL),
+    [SCENARIO_AT_RESPONSE] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                             BIT(SCENARIO_TRUNCATE),
+};
+
+const char *scenario_action_name(enum scenario_action_kind k)
 {
-    struct scenario_action *a = field;
-    if (strcmp(value, "serve") == 0) {
-        a->kind = SCENARIO_SERVE;
-    } else if (strcmp(value, "reset") == 0) {
-        a->kind = SCENARIO_RESET;
-    } else if (strcmp(value, "close") == 0) {
-        a->kind = SCENARIO_CLOSE;
-    } else if (strncmp(value, "alert:", 6) == 0) {
+    return k < SCENARIO_ACTION_COUNT ? action_names[k] : "?";
+}
+
+const char *scenario_point_name(enum scenario_point p)
+{
+    return p < SCENARIO_POINT_COUNT ? point_names[p] : "?";
+}
+
+const char *scenario_outcome_name(enum scenario_outcome o)
+{
+    return o < SCENARIO_OUTCOME_COUNT ? outcome_names[o] : "?";
+}
+
+/* Joins the names whose bit is in mask; alert_at marks the entry that
+ * takes a ":NAME" (the alert action), or -1. */
+static void list_names(const char *const *names, size_t n, unsigned mask,
+                       int alert_at, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!(mask & BIT(i)) || names[i] == NULL)
+            continue;
+        int w = snprintf(out + used, size - used, "%s%s%s", used ? ", " : "",
+                         names[i], (int)i == alert_at ? ":NAME" : "");
+        if (w < 0 || (size_t)w >= size - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* An action name, or alert:NAME, allowed by mask. */
+static int parse_action_masked(struct loader *l, const struct key_spec *k,
+                               struct scenario_action *a, const char *value,
+                               unsigned mask)
+{
+    char list[256];
+    if (strncmp(value, "alert:", 6) == 0 && (mask & BIT(SCENARIO_ALERT))) {
         int code = alert_lookup(value + 6);
         if (code < 0) {
             char names[1024];
@@ -344,13 +424,107 @@ static int parse_action(struct loader *l, const struct key_spec *k,
         }
         a->kind = SCENARIO_ALERT;
         a->alert = code;
-    } else {
-        return fail(l,
-                    "%s %s: \"%s\" is not serve, reset, close or "
-                    "alert:NAME",
-                    section_label(l), k->key, value);
+        return 0;
     }
+    for (int i = 0; i < SCENARIO_ACTION_COUNT; i++) {
+        if (i != SCENARIO_ALERT && (mask & BIT(i)) &&
+            strcmp(value, action_names[i]) == 0) {
+            a->kind = i;
+            return 0;
+        }
+    }
+    list_names(action_names, SCENARIO_ACTION_COUNT, mask, SCENARIO_ALERT,
+               list, sizeof(list));
+    return fail(l, "%s %s: \"%s\" is not one of %s", section_label(l),
+                k->key, value, list);
+}
+
+/* SNI policy acts right after the ClientHello. */
+static int parse_sni_action(struct loader *l, const struct key_spec *k,
+                            void *field, const char *value)
+{
+    return parse_action_masked(
+        l, k, field, value,
+        BIT(SCENARIO_SERVE) | allowed_actions[SCENARIO_AT_CLIENT_HELLO]);
+}
+
+/* Any fault action; whether it fits the point is checked once both keys
+ * are known. */
+static int parse_fault_action(struct loader *l, const struct key_spec *k,
+                              void *field, const char *value)
+{
+    unsigned any = 0;
+    for (int p = 0; p < SCENARIO_POINT_COUNT; p++)
+        any |= allowed_actions[p];
+    return parse_action_masked(l, k, field, value, any);
+}
+
+static int parse_point(struct loader *l, const struct key_spec *k,
+                       void *field, const char *value)
+{
+    char list[256];
+    for (int p = SCENARIO_AT_ACCEPT; p < SCENARIO_POINT_COUNT; p++) {
+        if (strcmp(value, point_names[p]) == 0) {
+            *(enum scenario_point *)field = p;
+            return 0;
+        }
+    }
+    list_names(point_names, SCENARIO_POINT_COUNT,
+               ~BIT(SCENARIO_AT_NONE) & (BIT(SCENARIO_POINT_COUNT) - 1), -1,
+               list, sizeof(list));
+    return fail(l, "%s %s: \"%s\" is not one of %s", section_label(l),
+                k->key, value, list);
+}
+
+/* A byte count, or a percentage of the flight. */
+static int parse_amount(struct loader *l, const struct key_spec *k,
+                        void *field, const char *value)
+{
+    char tmp[32];
+    size_t n = strlen(value);
+    bool percent = n > 0 && value[n - 1] == '%';
+    if (n >= sizeof(tmp))
+        n = sizeof(tmp) - 1;
+    memcpy(tmp, value, n);
+    tmp[percent ? n - 1 : n] = '\0';
+    if (parse_int(l, k, tmp, 0, percent ? 100 : 1 << 24, field) != 0)
+        return -1;
+    l->s->fault.after_percent = percent;
     return 0;
+}
+
+static int parse_interval(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    return parse_int(l, k, value, 1, 60000, field);
+}
+
+static int parse_duration(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    return parse_int(l, k, value, 1, 86400, field);
+}
+
+static int add_outcome(struct loader *l, const struct key_spec *k, void *ctx,
+                       const char *item)
+{
+    char list[256];
+    for (int o = 0; o < SCENARIO_OUTCOME_COUNT; o++) {
+        if (strcmp(item, outcome_names[o]) == 0) {
+            *(unsigned *)ctx |= BIT(o);
+            return 0;
+        }
+    }
+    list_names(outcome_names, SCENARIO_OUTCOME_COUNT,
+               BIT(SCENARIO_OUTCOME_COUNT) - 1, -1, list, sizeof(list));
+    return fail(l, "%s %s: \"%s\" is not one of %s", section_label(l),
+                k->key, item, list);
+}
+
+static int parse_outcomes(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    return for_each_item(l, k, value, add_outcome, field);
 }
 
 static bool is_hostname(const char *s)
@@ -426,6 +600,7 @@ static const struct key_spec keys[] = {
     {SEC_SCENARIO, "category", parse_category, S(category)},
     {SEC_SCENARIO, "port", parse_port, S(port)},
     {SEC_SCENARIO, "explain", parse_text, S(explain)},
+    {SEC_SCENARIO, "outcome", parse_outcomes, S(outcomes)},
 
     {SEC_TLS, "versions", parse_versions, S(min_version)},
     {SEC_TLS, "ciphers", parse_text, S(ciphers)},
@@ -446,8 +621,14 @@ static const struct key_spec keys[] = {
     {SEC_SNI, "cert", parse_stem, S(sni_identity.cert)},
     {SEC_SNI, "key", parse_stem, S(sni_identity.key)},
     {SEC_SNI, "chain", parse_chain, S(sni_identity.chain)},
-    {SEC_SNI, "on_unknown", parse_action, S(on_unknown)},
-    {SEC_SNI, "on_missing", parse_action, S(on_missing)},
+    {SEC_SNI, "on_unknown", parse_sni_action, S(on_unknown)},
+    {SEC_SNI, "on_missing", parse_sni_action, S(on_missing)},
+
+    {SEC_FAULT, "at", parse_point, S(fault.at)},
+    {SEC_FAULT, "action", parse_fault_action, S(fault.action)},
+    {SEC_FAULT, "after_bytes", parse_amount, S(fault.after_bytes)},
+    {SEC_FAULT, "interval_ms", parse_interval, S(fault.interval_ms)},
+    {SEC_FAULT, "duration", parse_duration, S(fault.duration_s)},
 
     {SEC_EXPECT, "args", parse_text, E(args)},
     {SEC_EXPECT, "host", parse_text, E(host)},
@@ -455,6 +636,7 @@ static const struct key_spec keys[] = {
     {SEC_EXPECT, "message", parse_text, E(message)},
     {SEC_EXPECT, "note", parse_text, E(note)},
     {SEC_EXPECT, "request", parse_bool, E(request)},
+    {SEC_EXPECT, "timeout", parse_duration, E(timeout_s)},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -552,7 +734,7 @@ static int open_section(struct loader *l, const char *name)
     l->section = SEC_UNKNOWN;
     return fail(l,
                 "unknown section [%s] (known: scenario, tls, client_auth, "
-                "sni, expect.CLIENT[.VARIANT])",
+                "sni, fault, expect.CLIENT[.VARIANT])",
                 name);
 }
 
@@ -656,6 +838,11 @@ static int on_key(void *user, const char *section, const char *name,
                     section_label(l), name, l->seen[idx]) == 0;
     l->seen[idx] = (unsigned)l->line;
     l->have_key = true;
+    if (k->section == SEC_FAULT) {
+        l->fault_keys.after_bytes |= k->parse == parse_amount;
+        l->fault_keys.interval |= k->parse == parse_interval;
+        l->fault_keys.duration |= k->parse == parse_duration;
+    }
     return k->parse(l, k, base + k->offset, value) == 0;
 }
 
@@ -672,6 +859,37 @@ static int require(struct loader *l, enum section sec, const char *what,
                         section_names[sec], what);
     return diag_set(l->d, l->file, line, "[%s] needs %s",
                     section_names[sec], what);
+}
+
+static int validate_fault(struct loader *l)
+{
+    const struct scenario_fault *f = &l->s->fault;
+    int line = l->section_line[SEC_FAULT];
+    char list[256];
+    if (line == 0)
+        return 0;
+    if (f->at == SCENARIO_AT_NONE || f->action.kind == SCENARIO_SERVE)
+        return diag_set(l->d, l->file, line, "[fault] needs at and action");
+    if (!(allowed_actions[f->at] & BIT(f->action.kind))) {
+        list_names(action_names, SCENARIO_ACTION_COUNT,
+                   allowed_actions[f->at], SCENARIO_ALERT, list,
+                   sizeof(list));
+        return diag_set(l->d, l->file, line,
+                        "[fault] action %s is not possible at %s (there: %s)",
+                        action_names[f->action.kind], point_names[f->at],
+                        list);
+    }
+    if (l->fault_keys.after_bytes && f->at != SCENARIO_AT_SERVER_FLIGHT)
+        return diag_set(l->d, l->file, line,
+                        "[fault] after_bytes applies only at server_flight");
+    if (l->fault_keys.interval && f->action.kind != SCENARIO_DRIP)
+        return diag_set(l->d, l->file, line,
+                        "[fault] interval_ms applies only to drip");
+    if (l->fault_keys.duration && f->action.kind != SCENARIO_DRIP &&
+        f->action.kind != SCENARIO_STALL)
+        return diag_set(l->d, l->file, line,
+                        "[fault] duration applies only to stall and drip");
+    return 0;
 }
 
 static int validate(struct loader *l)
@@ -704,6 +922,8 @@ static int validate(struct loader *l)
         return require(l, SEC_SNI, "both cert and key, or neither", false);
     if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])
         return require(l, SEC_SNI, "cert and key to go with chain", false);
+    if (validate_fault(l) != 0)
+        return -1;
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
         const char *v = e->variant[0] ? "." : "";
@@ -726,6 +946,10 @@ static void scenario_defaults(struct scenario *s, const char *filename)
     s->max_version = SCENARIO_TLS13;
     s->on_unknown.kind = SCENARIO_SERVE;
     s->on_missing.kind = SCENARIO_SERVE;
+    s->fault.after_bytes = 100;
+    s->fault.after_percent = true;
+    s->fault.interval_ms = 50;
+    s->fault.duration_s = 60;
 }
 
 static int set_check_unique(const struct scenario_set *set,

@@ -26,18 +26,62 @@ enum scenario_version {
     SCENARIO_VERSION_COUNT
 };
 
-/* What the server does with a connection before any TLS bytes go out. */
+/* What the server does to a connection: at a fault point, or as the SNI
+ * policy right after the ClientHello. */
 enum scenario_action_kind {
-    SCENARIO_SERVE, /* complete a normal handshake */
-    SCENARIO_ALERT, /* send one fatal alert record, then FIN */
-    SCENARIO_RESET, /* TCP RST */
-    SCENARIO_CLOSE  /* FIN without a byte */
+    SCENARIO_SERVE,     /* carry on normally */
+    SCENARIO_ALERT,     /* send one fatal alert record, then FIN */
+    SCENARIO_RESET,     /* TCP RST */
+    SCENARIO_CLOSE,     /* FIN */
+    SCENARIO_STALL,     /* say nothing more until the duration ends */
+    SCENARIO_DRIP,      /* send the server's flight one byte per interval */
+    SCENARIO_PLAINTEXT, /* answer with a plain HTTP/1.1 400 response */
+    SCENARIO_GARBAGE,   /* answer with bytes that are not TLS */
+    SCENARIO_TRUNCATE,  /* response without length, no close_notify */
+    SCENARIO_ACTION_COUNT
 };
 
 struct scenario_action {
     enum scenario_action_kind kind;
     int alert; /* for SCENARIO_ALERT */
 };
+
+/* Where in the connection a fault strikes. */
+enum scenario_point {
+    SCENARIO_AT_NONE,
+    SCENARIO_AT_ACCEPT,         /* the TCP connection was accepted */
+    SCENARIO_AT_CLIENT_HELLO,   /* the whole ClientHello was read */
+    SCENARIO_AT_SERVER_FLIGHT,  /* the server's first flight is ready */
+    SCENARIO_AT_HANDSHAKE_DONE, /* the handshake completed */
+    SCENARIO_AT_RESPONSE,       /* the HTTP response is due */
+    SCENARIO_POINT_COUNT
+};
+
+struct scenario_fault {
+    enum scenario_point at;
+    struct scenario_action action;
+    int after_bytes;   /* server_flight: bytes sent before the action */
+    bool after_percent; /* after_bytes is a percentage of the flight */
+    int interval_ms;   /* drip */
+    int duration_s;    /* stall and drip end (FIN) after this long */
+};
+
+/* What a connection to the scenario ends in, as the trace classifies it;
+ * a scenario lists the outcomes it exists to show. */
+enum scenario_outcome {
+    SCENARIO_OUTCOME_COMPLETED,     /* handshake done, response sent */
+    SCENARIO_OUTCOME_CLIENT_ALERT,  /* the client refused with an alert */
+    SCENARIO_OUTCOME_SERVER_ALERT,  /* the server refused with an alert */
+    SCENARIO_OUTCOME_CLIENT_CLOSED, /* the client hung up mid-way */
+    SCENARIO_OUTCOME_FAULT,         /* the scenario's own fault or policy */
+    SCENARIO_OUTCOME_HTTP_ERROR,    /* handshake done, HTTP status >= 400 */
+    SCENARIO_OUTCOME_TIMEOUT,       /* a server timeout cut it off */
+    SCENARIO_OUTCOME_COUNT
+};
+
+const char *scenario_action_name(enum scenario_action_kind k);
+const char *scenario_point_name(enum scenario_point p);
+const char *scenario_outcome_name(enum scenario_outcome o);
 
 enum scenario_client_auth {
     SCENARIO_CLIENT_AUTH_NONE,
@@ -68,6 +112,7 @@ struct scenario_expect {
     char note[512];
     int exit_code;
     bool request; /* the client sends an HTTP request on its stdin */
+    int timeout_s; /* run under timeout(1): exit 124 when it expires */
     int line; /* of the section header */
     bool has_exit;
 };
@@ -82,6 +127,7 @@ struct scenario {
     char category[32];
     char explain[1024];
     int port;
+    unsigned outcomes; /* bit per enum scenario_outcome; 0: not stated */
 
     /* [tls] */
     enum scenario_version min_version;
@@ -104,6 +150,9 @@ struct scenario {
     struct scenario_identity sni_identity; /* empty cert: use identity */
     struct scenario_action on_unknown;
     struct scenario_action on_missing;
+
+    /* [fault] */
+    struct scenario_fault fault;
 
     struct scenario_expect expect[SCENARIO_MAX_EXPECT];
     int n_expect;

@@ -29,6 +29,10 @@ static bool wanted(const struct scenario *s, const char *const *only,
 static void prepare_entry(struct server_entry *e, const char *certs_dir)
 {
     const struct scenario *s = e->scenario;
+    tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
+    if (s->sni_identity.cert[0] != '\0')
+        tlsio_describe_chain(certs_dir, &s->sni_identity, e->sni_chain,
+                             sizeof(e->sni_chain));
     e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, &e->assets,
                            e->unavailable, sizeof(e->unavailable),
                            &e->unsupported);

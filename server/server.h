@@ -26,6 +26,7 @@ struct server_options {
     uint64_t handshake_timeout_ms;
     uint64_t idle_timeout_ms;
     uint64_t linger_ms;
+    int max_stall_s; /* upper bound on any stall or drip */
     size_t max_connections;
 };
 
@@ -35,6 +36,8 @@ struct server_entry {
     WOLFSSL_CTX *ctx;     /* the default identity */
     WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
     struct tlsio_assets assets; /* outlives both contexts */
+    char chain[600];     /* the default identity, as the trace shows it */
+    char sni_chain[600]; /* the SNI identity */
     char unavailable[512]; /* empty when servable */
     bool unsupported;      /* unavailable because of the library */
     struct listener listener;

@@ -443,3 +443,83 @@ bool tlsio_peer_subject(WOLFSSL *ssl, char *out, size_t size)
     return false;
 #endif
 }
+
+void tlsio_suite_name(uint16_t suite, char *out, size_t size)
+{
+    const char *name = wolfSSL_get_cipher_name_from_suite(
+        (unsigned char)(suite >> 8), (unsigned char)suite);
+    if (name != NULL && strcmp(name, "None") != 0)
+        snprintf(out, size, "%s", name);
+    else
+        snprintf(out, size, "0x%04x", suite);
+}
+
+#ifdef OPENSSL_EXTRA
+/* One certificate as "CN=name (until date[, EXPIRED|NOT YET VALID])". */
+static size_t describe_cert(const unsigned char *pem, size_t len, char *out,
+                            size_t size)
+{
+    WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(
+        pem, (int)len, WOLFSSL_FILETYPE_PEM);
+    if (x == NULL)
+        return (size_t)snprintf(out, size, "(unreadable certificate)");
+    char cn[128] = "?", until[64] = "?";
+    wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x),
+                                      NID_commonName, cn, sizeof(cn));
+    const WOLFSSL_ASN1_TIME *na = wolfSSL_X509_get_notAfter(x);
+    const WOLFSSL_ASN1_TIME *nb = wolfSSL_X509_get_notBefore(x);
+    wolfSSL_ASN1_TIME_to_string((WOLFSSL_ASN1_TIME *)na, until,
+                                sizeof(until));
+    const char *flag = "";
+    if (wolfSSL_X509_cmp_current_time(na) < 0)
+        flag = ", EXPIRED";
+    else if (wolfSSL_X509_cmp_current_time(nb) > 0)
+        flag = ", NOT YET VALID";
+    else if (wolfSSL_X509_NAME_cmp(wolfSSL_X509_get_subject_name(x),
+                                   wolfSSL_X509_get_issuer_name(x)) == 0)
+        flag = ", self-signed";
+    int n = snprintf(out, size, "CN=%s (until %s%s)", cn, until, flag);
+    wolfSSL_X509_free(x);
+    return n < 0 ? 0 : (size_t)n;
+}
+#endif
+
+void tlsio_describe_chain(const char *certs_dir,
+                          const struct scenario_identity *id, char *out,
+                          size_t size)
+{
+    snprintf(out, size, "%s", id->cert);
+#ifdef OPENSSL_EXTRA
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    struct buf chain, key;
+    char why[256];
+    buf_init(&chain);
+    buf_init(&key);
+    if (pki_identity(certs_dir, id, &chain, &key, why, sizeof(why)) == 0 &&
+        buf_append(&chain, "", 1) == 0) {
+        const char *p = (const char *)buf_head(&chain);
+        size_t used = 0;
+        out[0] = '\0';
+        while ((p = strstr(p, begin)) != NULL && used + 8 < size) {
+            const char *e = strstr(p, end);
+            if (e == NULL)
+                break;
+            e += sizeof(end) - 1;
+            if (used > 0)
+                used += (size_t)snprintf(out + used, size - used, " < ");
+            if (used < size)
+                used += describe_cert((const unsigned char *)p,
+                                      (size_t)(e - p), out + used,
+                                      size - used);
+            if (used >= size) /* truncated: keep what fits */
+                break;
+            p = e;
+        }
+    }
+    buf_free(&chain);
+    buf_free(&key);
+#else
+    (void)certs_dir;
+#endif
+}

@@ -55,6 +55,14 @@ int tlsio_renegotiate(WOLFSSL *ssl, bool first);
 /* A connection object reading and writing io. NULL on out of memory. */
 WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io);
 
+/* "CN=localhost (until 2026-11-22, EXPIRED) < CN=..." for the identity's
+ * certificate and chain, as the trace shows them. */
+void tlsio_describe_chain(const char *certs_dir,
+                          const struct scenario_identity *id, char *out,
+                          size_t size);
+/* The name of a cipher suite by its two-byte code, or "0x1301". */
+void tlsio_suite_name(uint16_t suite, char *out, size_t size);
+
 /* "TLS 1.2" for a negotiated WOLFSSL_*_VERSION-style name. */
 const char *tlsio_version(WOLFSSL *ssl);
 const char *tlsio_cipher(WOLFSSL *ssl);

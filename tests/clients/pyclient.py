@@ -60,6 +60,7 @@ def connect(a):
     with socket.create_connection((a.connect, a.port), timeout=a.timeout) as raw:
         with ctx.wrap_socket(raw, server_hostname=a.host,
                              suppress_ragged_eofs=not a.ragged_eof_error) as tls:
+            version, cipher = tls.version(), tls.cipher()[0]
             tls.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
                         % a.host.encode())
             data = b""
@@ -69,7 +70,7 @@ def connect(a):
                     break
                 data += chunk
             status = data.split(b"\r\n", 1)[0].decode("latin-1")
-            print("OK %s %s %s" % (tls.version(), tls.cipher()[0], status))
+            print("OK %s %s %s" % (version, cipher, status))
     return 0
 
 

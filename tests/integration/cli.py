@@ -251,11 +251,14 @@ class Running(unittest.TestCase):
                     except ConnectionResetError:
                         pass
             self.assertIn("shakedown scenario: valid", https_get(srv.port["valid"]))
-            self.assertTrue(wait_for(lambda: srv.text().count('"event":"connection"') >= 5))
+            self.assertTrue(wait_for(lambda: srv.text().count('"event":"closed"') >= 5))
             events = [json.loads(l) for l in srv.text().splitlines() if l.startswith("{")]
-            conns = [e for e in events if e["event"] == "connection"]
-            self.assertEqual(conns[-1]["outcome"], "handshake completed, page served")
-            self.assertIn("ClientHello not understood", conns[0]["detail"])
+            closed = [e for e in events if e["event"] == "closed"]
+            self.assertEqual(closed[-1]["reason"], "handshake completed, page served")
+            self.assertIn("ClientHello not understood", closed[0]["detail"])
+            hellos = [e for e in events if e["event"] == "client_hello"]
+            self.assertEqual(hellos[0]["error"], "first byte is not a TLS handshake record")
+            self.assertEqual(hellos[2]["error"], "SSLv2-format ClientHello")
             self.assertEqual(srv.stop(), 0)
         finally:
             srv.close()

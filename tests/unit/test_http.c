@@ -219,7 +219,9 @@ static long content_length(const struct response *r)
 static void test_respond(void **state)
 {
     static struct scenario s;
-    struct http_page page = {&s, "TLS 1.3", "TLS_AES_128_GCM_SHA256", NULL};
+    struct http_page page = {.scenario = &s,
+                             .version = "TLS 1.3",
+                             .cipher = "TLS_AES_128_GCM_SHA256"};
     struct buf out;
     static struct response r;
     (void)state;
@@ -247,8 +249,10 @@ static void test_respond(void **state)
 static void test_respond_appends(void **state)
 {
     static struct scenario s;
-    struct http_page page = {&s, "TLS 1.2", "ECDHE-RSA-AES128-GCM-SHA256",
-                             "/O=shakedown test PKI/CN=client"};
+    struct http_page page = {.scenario = &s,
+                             .version = "TLS 1.2",
+                             .cipher = "ECDHE-RSA-AES128-GCM-SHA256",
+                             .client_cert = "/O=shakedown test PKI/CN=client"};
     struct buf out;
     static struct response r;
     (void)state;
