@@ -853,13 +853,13 @@ static void test_unknown_section(void **state)
     (void)state;
     assert_load_error(GOOD "[ciphers]\nx = 1\n", 10,
                       "unknown section [ciphers] (known: scenario, tls, "
-                      "client_auth, sni, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
     assert_load_error(HEAD "[TLS]\n", 7,
                       "unknown section [TLS] (known: scenario, tls, "
-                      "client_auth, sni, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
     assert_load_error(GOOD "[expect]\n", 10,
                       "unknown section [expect] (known: scenario, tls, "
-                      "client_auth, sni, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
 }
 
 static void test_unknown_key(void **state)
@@ -936,7 +936,7 @@ static void test_syntax_error(void **state)
     /* ... and a section error before a syntax error likewise. */
     assert_load_error(HEAD "[bogus]\noops\n", 7,
                       "unknown section [bogus] (known: scenario, tls, "
-                      "client_auth, sni, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
 }
 
 static void test_first_error_wins(void **state)
