@@ -179,6 +179,12 @@ static void json_expect(struct json *j, const struct scenario *s,
     json_kv_string(j, "host", e->host[0] ? e->host : "localhost");
     json_kv_string(j, "args", e->args);
     json_kv_int(j, "exit", e->exit_code);
+    json_key(j, "exits");
+    json_array_begin(j);
+    json_int(j, e->exit_code);
+    for (int i = 0; i < e->n_other_exits; i++)
+        json_int(j, e->other_exits[i]);
+    json_array_end(j);
     json_kv_string(j, "message", e->message);
     json_kv_string(j, "note", e->note);
     json_kv_int(j, "line", e->line);

@@ -241,12 +241,44 @@ static int parse_port(struct loader *l, const struct key_spec *k,
     return parse_int(l, k, value, 0, 65535, field);
 }
 
+/* An exit code, or several separated by "||" when the client's result
+ * depends on a race it runs with the server. */
 static int parse_exit(struct loader *l, const struct key_spec *k,
                       void *field, const char *value)
 {
-    if (parse_int(l, k, value, 0, 255, field) != 0)
-        return -1;
-    l->expect->has_exit = true;
+    struct scenario_expect *e = l->expect;
+    char tmp[64];
+    const char *p = value;
+    int n = 0;
+    (void)field;
+    for (;;) {
+        const char *bar = strstr(p, "||");
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        while (len > 0 && isspace((unsigned char)*p))
+            p++, len--;
+        while (len > 0 && isspace((unsigned char)p[len - 1]))
+            len--;
+        if (len >= sizeof(tmp))
+            len = sizeof(tmp) - 1;
+        memcpy(tmp, p, len);
+        tmp[len] = '\0';
+        int code;
+        if (parse_int(l, k, tmp, 0, 255, &code) != 0)
+            return -1;
+        if (n == 0) {
+            e->exit_code = code;
+        } else if (e->n_other_exits == 3) {
+            return fail(l, "%s %s: at most 4 alternatives", section_label(l),
+                        k->key);
+        } else {
+            e->other_exits[e->n_other_exits++] = code;
+        }
+        n++;
+        if (bar == NULL)
+            break;
+        p = bar + 2;
+    }
+    e->has_exit = true;
     return 0;
 }
 

@@ -111,6 +111,8 @@ struct scenario_expect {
     char message[512];
     char note[512];
     int exit_code;
+    int other_exits[3]; /* "35 || 7": exits a racing client may show */
+    int n_other_exits;
     bool request; /* the client sends an HTTP request on its stdin */
     int timeout_s; /* run under timeout(1): exit 124 when it expires */
     int line; /* of the section header */

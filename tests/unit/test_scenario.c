@@ -662,8 +662,8 @@ static void test_sni_actions(void **state)
             snprintf(t, sizeof(t), GOOD "[sni]\n%s = %s\n", keys[k],
                      not_actions[i]);
             snprintf(msg, sizeof(msg),
-                     "[sni] %s: \"%s\" is not serve, reset, close or "
-                     "alert:NAME",
+                     "[sni] %s: \"%s\" is not one of serve, alert:NAME, "
+                     "reset, close, stall, plaintext, garbage",
                      keys[k], not_actions[i]);
             assert_load_error(t, 11, msg);
         }
@@ -867,7 +867,7 @@ static void test_unknown_key(void **state)
     (void)state;
     assert_load_error(HEAD "prot = 1\n" TLS, 7,
                       "[scenario] unknown key \"prot\" (known: name, title, "
-                      "category, port, explain)");
+                      "category, port, explain, outcome)");
     assert_load_error(GOOD "ciphrs = RC4\n", 10,
                       "[tls] unknown key \"ciphrs\" (known: versions, "
                       "ciphers, cert, key, chain, dh_params, ocsp_staple, "
@@ -880,7 +880,7 @@ static void test_unknown_key(void **state)
                       "chain, on_unknown, on_missing)");
     assert_load_error(GOOD "[expect.chromium.v]\nexit_code = 1\n", 11,
                       "[expect.chromium.v] unknown key \"exit_code\" (known: "
-                      "args, host, exit, message, note, request)");
+                      "args, host, exit, message, note, request, timeout)");
 }
 
 static void test_duplicate_key(void **state)
@@ -1289,7 +1289,7 @@ static void test_load_file_error_names_file(void **state)
     assert_string_equal(d.file, path);
     assert_int_equal(d.line, 10);
     assert_string_equal(d.msg, "unknown section [tsl] (known: scenario, "
-                               "tls, client_auth, sni, "
+                               "tls, client_auth, sni, fault, "
                                "expect.CLIENT[.VARIANT])");
     assert_int_equal(set.count, 0);
     scenario_set_free(&set);
