@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,17 @@ static void on_signal(uv_signal_t *h, int signum)
     server_stop(srv);
 }
 
+/* SIGUSR1: how many connections are open and how much heap is in use,
+ * so that tests and operators can see that nothing is left behind. */
+static void on_stats(uv_signal_t *h, int signum)
+{
+    struct server *srv = h->data;
+    struct mallinfo2 mi = mallinfo2();
+    (void)signum;
+    log_info("stats: connections=%zu heap_in_use=%zu", srv->n_conns,
+             mi.uordblks);
+}
+
 static int port_for(const struct server *srv, const struct scenario *s)
 {
     if (srv->opt.ephemeral || s->port == 0)
@@ -160,6 +172,9 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
     srv->sigint.data = srv->sigterm.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_signal_init(loop, &srv->sigusr1);
+    srv->sigusr1.data = srv;
+    uv_signal_start(&srv->sigusr1, on_stats, SIGUSR1);
     if (srv->opt.ports_file != NULL && write_ports_file(srv, d) != 0)
         return -1;
     return 0;
@@ -181,6 +196,7 @@ void server_stop(struct server *srv)
     if (!uv_is_closing((uv_handle_t *)&srv->sigint)) {
         uv_close((uv_handle_t *)&srv->sigint, NULL);
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
+        uv_close((uv_handle_t *)&srv->sigusr1, NULL);
     }
 }
 

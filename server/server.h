@@ -54,6 +54,7 @@ struct server {
     uint64_t next_conn_id;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sigusr1; /* prints a stats line */
     bool stopping;
 };
 

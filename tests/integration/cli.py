@@ -14,6 +14,8 @@ import tempfile
 import time
 import unittest
 
+from server_process import ServerProcess, wait_for
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHAKEDOWN = os.path.join(TOP, "build", "shakedown")
 CA = os.path.join(TOP, "certs", "ca.pem")
@@ -42,43 +44,8 @@ def run(*args, timeout=30):
     return r.returncode, r.stdout.decode(), r.stderr.decode()
 
 
-class Server:
-    """shakedown on ephemeral ports; the log is kept for assertions."""
-
-    def __init__(self, *args):
-        self.dir = tempfile.TemporaryDirectory(prefix="shakedown-cli-")
-        self.ports_file = os.path.join(self.dir.name, "ports.json")
-        self.log_path = os.path.join(self.dir.name, "server.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [SHAKEDOWN, "--ephemeral-ports", "--ports-file", self.ports_file] + list(args),
-            cwd=TOP, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while not os.path.exists(self.ports_file):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("no ports file; log:\n" + self.text())
-            time.sleep(0.02)
-        with open(self.ports_file) as f:
-            self.ports = json.load(f)
-        self.port = {s["name"]: s["port"] for s in self.ports["scenarios"]}
-
-    def text(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=15)
-        self.log.close()
-        return code
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.dir.cleanup()
+def Server(*args):
+    return ServerProcess(SHAKEDOWN, args)
 
 
 def https_get(port, host="localhost"):
@@ -92,15 +59,6 @@ def https_get(port, host="localhost"):
                 if not chunk:
                     return data.decode()
                 data += chunk
-
-
-def wait_for(predicate, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Usage(unittest.TestCase):

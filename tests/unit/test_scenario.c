@@ -312,6 +312,85 @@ static void test_categories_good(void **state)
     }
 }
 
+/* The outcomes as the loader lists them in its messages. */
+#define KNOWN_OUTCOMES                                                         \
+    "completed, client-alert, server-alert, client-closed, fault, "          \
+    "http-error, timeout"
+
+static void test_outcome(void **state)
+{
+    static const struct {
+        const char *name;
+        enum scenario_outcome o;
+    } names[] = {
+        {"completed", SCENARIO_OUTCOME_COMPLETED},
+        {"client-alert", SCENARIO_OUTCOME_CLIENT_ALERT},
+        {"server-alert", SCENARIO_OUTCOME_SERVER_ALERT},
+        {"client-closed", SCENARIO_OUTCOME_CLIENT_CLOSED},
+        {"fault", SCENARIO_OUTCOME_FAULT},
+        {"http-error", SCENARIO_OUTCOME_HTTP_ERROR},
+        {"timeout", SCENARIO_OUTCOME_TIMEOUT},
+    };
+    char t[1024];
+    (void)state;
+    /* Left out: no bits, "not stated". */
+    struct scenario_set set = {0};
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].outcomes, 0);
+    scenario_set_free(&set);
+    /* Each name alone sets its own bit, and names itself back. */
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_string_equal(scenario_outcome_name(names[i].o), names[i].name);
+        snprintf(t, sizeof(t), HEAD "outcome = %s\n" TLS, names[i].name);
+        assert_loads(&set, t);
+        assert_int_equal(set.items[0].outcomes, 1u << names[i].o);
+        scenario_set_free(&set);
+    }
+    assert_string_equal(scenario_outcome_name(SCENARIO_OUTCOME_COUNT), "?");
+    /* A list, with blanks around items; a repeat is harmless. */
+    assert_loads(&set, HEAD "outcome = client-alert ,fault,  timeout,fault\n"
+                            TLS);
+    assert_int_equal(set.items[0].outcomes,
+                     (1u << SCENARIO_OUTCOME_CLIENT_ALERT) |
+                         (1u << SCENARIO_OUTCOME_FAULT) |
+                         (1u << SCENARIO_OUTCOME_TIMEOUT));
+    scenario_set_free(&set);
+    assert_loads(&set, HEAD "outcome = completed, client-alert, server-alert,"
+                            " client-closed, fault, http-error, timeout\n" TLS);
+    assert_int_equal(set.items[0].outcomes,
+                     (1u << SCENARIO_OUTCOME_COUNT) - 1);
+    scenario_set_free(&set);
+}
+
+static void test_outcome_bad(void **state)
+{
+    (void)state;
+    assert_load_error(HEAD "outcome = completed, crashed\n" TLS, 7,
+                      "[scenario] outcome: \"crashed\" is not one of "
+                      KNOWN_OUTCOMES);
+    assert_load_error(HEAD "outcome = Completed\n" TLS, 7,
+                      "[scenario] outcome: \"Completed\" is not one of "
+                      KNOWN_OUTCOMES);
+    assert_load_error(HEAD "outcome = client_alert\n" TLS, 7,
+                      "[scenario] outcome: \"client_alert\" is not one of "
+                      KNOWN_OUTCOMES);
+    assert_load_error(HEAD "outcome = fault timeout\n" TLS, 7,
+                      "[scenario] outcome: \"fault timeout\" is not one of "
+                      KNOWN_OUTCOMES);
+    assert_load_error(HEAD "outcome = fault, , timeout\n" TLS, 7,
+                      "[scenario] outcome has an empty item");
+    assert_load_error(HEAD "outcome = fault,,timeout\n" TLS, 7,
+                      "[scenario] outcome has an empty item");
+    assert_load_error(HEAD "outcome = fault,\n" TLS, 7,
+                      "[scenario] outcome has an empty item");
+    assert_load_error(HEAD "outcome = ,fault\n" TLS, 7,
+                      "[scenario] outcome has an empty item");
+    assert_load_error(HEAD "outcome =\n" TLS, 7,
+                      "[scenario] outcome is empty");
+    assert_load_error(HEAD "outcome = fault\noutcome = timeout\n" TLS, 8,
+                      "[scenario] outcome is set twice (first at line 7)");
+}
+
 static void test_port(void **state)
 {
     static const struct {
@@ -597,6 +676,94 @@ static void test_ocsp(void **state)
                       "[tls] needs ocsp_staple to go with ocsp_ca");
 }
 
+/* ocsp_ca goes with ocsp_staple in either order; alone it is refused on
+ * the line of the [tls] header, wherever that is. */
+static void test_ocsp_pair(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "ocsp_ca = ca\nocsp_staple = leaf.ocsp\n");
+    assert_string_equal(set.items[0].ocsp_staple, "leaf.ocsp");
+    assert_string_equal(set.items[0].ocsp_ca, "ca");
+    scenario_set_free(&set);
+    assert_load_error(HEAD "\n\n" TLS "ocsp_ca = ca\n", 9,
+                      "[tls] needs ocsp_staple to go with ocsp_ca");
+    assert_load_error(HEAD "[tls]\nocsp_ca = ca\ncert = leaf\nkey = leaf\n"
+                           "[client_auth]\nmode = optional\nca = c\n",
+                      7, "[tls] needs ocsp_staple to go with ocsp_ca");
+}
+
+/* Renegotiation needs a maximum of TLS 1.2 or older; the minimum does not
+ * matter. */
+static void test_client_auth_renegotiate_versions(void **state)
+{
+    static const char *const good[] = {"1.2", "1.0-1.2", "ssl3-1.1", "1.1"};
+    static const char *const bad[] = {"1.3", "1.2-1.3", "ssl3-1.3"};
+    char t[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct scenario_set set = {0};
+        snprintf(t, sizeof(t),
+                 GOOD "versions = %s\n[client_auth]\nmode = renegotiate\n"
+                      "ca = client-ca\n",
+                 good[i]);
+        assert_loads(&set, t);
+        assert_int_equal(set.items[0].client_auth,
+                         SCENARIO_CLIENT_AUTH_RENEGOTIATE);
+        scenario_set_free(&set);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "versions = %s\n[client_auth]\nmode = renegotiate\n"
+                      "ca = client-ca\n",
+                 bad[i]);
+        assert_load_error(t, 7,
+                          "[tls] needs versions of at most 1.2 when "
+                          "[client_auth] mode is renegotiate (TLS 1.3 has "
+                          "no renegotiation)");
+    }
+    /* The CA check comes first. */
+    assert_load_error(GOOD "versions = 1.2-1.3\n[client_auth]\n"
+                           "mode = renegotiate\n",
+                      11,
+                      "[client_auth] needs ca (the CA that signs client "
+                      "certificates) when mode is not none");
+}
+
+/* missing_cert_status needs mode = optional: not none (stated or left
+ * out), required or renegotiate. */
+static void test_missing_cert_status_modes(void **state)
+{
+    static const char *const modes[] = {"none", "required", "renegotiate"};
+    char t[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "versions = 1.2\n[client_auth]\nmode = %s\nca = c\n"
+                      "missing_cert_status = 421\n",
+                 modes[i]);
+        assert_load_error(t, 11,
+                          "[client_auth] needs mode = optional for "
+                          "missing_cert_status to apply");
+    }
+    struct scenario_set set = {0};
+    assert_loads(&set, GOOD "[client_auth]\nmissing_cert_status = 421\n"
+                            "mode = optional\nca = c\n");
+    assert_int_equal(set.items[0].missing_cert_status, 421);
+    scenario_set_free(&set);
+    assert_load_error(GOOD "[client_auth]\nmode = optional\nca = c\n"
+                           "missing_cert_status = 403\n"
+                           "missing_cert_status = 404\n",
+                      14,
+                      "[client_auth] missing_cert_status is set twice "
+                      "(first at line 13)");
+    assert_load_error(GOOD "[client_auth]\nmode = optional\nca = c\n"
+                           "missing_cert_status =\n",
+                      13,
+                      "[client_auth] missing_cert_status: \"\" is not a "
+                      "whole number from 200 to 599");
+}
+
 /* ---- [sni] ------------------------------------------------------------ */
 
 static void test_sni_names(void **state)
@@ -693,6 +860,48 @@ static void test_sni_identity_pairs(void **state)
                       "[sni] needs both cert and key, or neither");
     assert_load_error(GOOD "[sni]\nchain = intermediate\n", 10,
                       "[sni] needs cert and key to go with chain");
+}
+
+/* The SNI policy acts right after the ClientHello: stall, plaintext and
+ * garbage are possible there, drip and truncate are not (there is no
+ * flight to drip and no response to truncate). */
+static void test_sni_fault_actions(void **state)
+{
+    static const struct {
+        const char *text;
+        enum scenario_action_kind kind;
+    } good[] = {{"stall", SCENARIO_STALL},
+                {"plaintext", SCENARIO_PLAINTEXT},
+                {"garbage", SCENARIO_GARBAGE}};
+    static const char *const bad[] = {"drip", "truncate"};
+    static const char *const keys[] = {"on_unknown", "on_missing"};
+    char t[1024], msg[512];
+    (void)state;
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+            struct scenario_set set = {0};
+            snprintf(t, sizeof(t), GOOD "[sni]\nnames = a.test\n%s = %s\n",
+                     keys[k], good[i].text);
+            assert_loads(&set, t);
+            const struct scenario *s = &set.items[0];
+            assert_int_equal(k == 0 ? s->on_unknown.kind : s->on_missing.kind,
+                             good[i].kind);
+            assert_int_equal(k == 0 ? s->on_missing.kind : s->on_unknown.kind,
+                             SCENARIO_SERVE);
+            /* The SNI policy is not a [fault]. */
+            assert_int_equal(s->fault.at, SCENARIO_AT_NONE);
+            scenario_set_free(&set);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            snprintf(t, sizeof(t), GOOD "[sni]\nnames = a.test\n%s = %s\n",
+                     keys[k], bad[i]);
+            snprintf(msg, sizeof(msg),
+                     "[sni] %s: \"%s\" is not one of serve, alert:NAME, "
+                     "reset, close, stall, plaintext, garbage",
+                     keys[k], bad[i]);
+            assert_load_error(t, 12, msg);
+        }
+    }
 }
 
 /* ---- [expect.CLIENT] -------------------------------------------------- */
@@ -844,6 +1053,428 @@ static void test_expect_too_many(void **state)
     snprintf(t + used, sizeof(t) - used, "[expect.openssl]\n");
     assert_load_error(t, 10 + 3 * SCENARIO_MAX_EXPECT,
                       "more than 24 [expect.*] sections");
+}
+
+/* "35 || 7": the first code, then up to three a racing client may show. */
+static void test_expect_exit_alternatives(void **state)
+{
+    static const struct {
+        const char *text;
+        int exit_code;
+        int n_other;
+        int other[3];
+    } good[] = {
+        {"35", 35, 0, {0}},
+        {"35 || 7", 35, 1, {7}},
+        {"35||7", 35, 1, {7}},
+        {"0 || 255 || 56", 0, 2, {255, 56}},
+        {"35 || 7 || 56 || 0", 35, 3, {7, 56, 0}},
+        {"7 || 7", 7, 1, {7}},
+    };
+    char t[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct scenario_set set = {0};
+        snprintf(t, sizeof(t), GOOD "[expect.curl]\nexit = %s\nmessage = m\n",
+                 good[i].text);
+        assert_loads(&set, t);
+        const struct scenario_expect *e = &set.items[0].expect[0];
+        assert_true(e->has_exit);
+        assert_int_equal(e->exit_code, good[i].exit_code);
+        assert_int_equal(e->n_other_exits, good[i].n_other);
+        for (int j = 0; j < good[i].n_other; j++)
+            assert_int_equal(e->other_exits[j], good[i].other[j]);
+        scenario_set_free(&set);
+    }
+}
+
+static void test_expect_exit_alternatives_bad(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *item; /* the part the message quotes */
+    } bad[] = {
+        {"35 || x", "x"},     {"x || 35", "x"},   {"35 ||", ""},
+        {"|| 35", ""},        {"35 |||| 7", ""},  {"35 || 256", "256"},
+        {"35 || -1", "-1"},   {"35 | 7", "35 | 7"}, {"35 or 7", "35 or 7"},
+        {"35 || 7 x", "7 x"},
+    };
+    char t[1024], msg[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "[expect.curl]\nexit = %s\nmessage = m\n",
+                 bad[i].text);
+        snprintf(msg, sizeof(msg),
+                 "[expect.curl] exit: \"%s\" is not a whole number from 0 "
+                 "to 255",
+                 bad[i].item);
+        assert_load_error(t, 11, msg);
+    }
+    /* More than four in all. */
+    assert_load_error(GOOD "[expect.curl]\nexit = 35 || 7 || 56 || 0 || 1\n"
+                           "message = m\n",
+                      11, "[expect.curl] exit: at most 4 alternatives");
+    assert_load_error(GOOD "[expect.openssl.v]\n"
+                           "exit = 1||2||3||4||5||6\nmessage = m\n",
+                      11, "[expect.openssl.v] exit: at most 4 alternatives");
+}
+
+static void test_expect_timeout(void **state)
+{
+    static const struct {
+        const char *text;
+        int want;
+    } good[] = {{"1", 1}, {"30", 30}, {"86400", 86400}};
+    static const char *const bad[] = {"0", "86401", "-5", "10s", "", "1.5"};
+    char t[1024], msg[256];
+    (void)state;
+    struct scenario_set set = {0};
+    assert_loads(&set, GOOD "[expect.curl]\nexit = 0\nmessage = m\n");
+    assert_int_equal(set.items[0].expect[0].timeout_s, 0);
+    scenario_set_free(&set);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "[expect.curl]\nexit = 124\nmessage = m\ntimeout = %s\n",
+                 good[i].text);
+        assert_loads(&set, t);
+        assert_int_equal(set.items[0].expect[0].timeout_s, good[i].want);
+        /* A timeout in [expect.*] is no [fault] duration. */
+        assert_int_equal(set.items[0].fault.at, SCENARIO_AT_NONE);
+        scenario_set_free(&set);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "[expect.curl]\nexit = 124\nmessage = m\ntimeout = %s\n",
+                 bad[i]);
+        snprintf(msg, sizeof(msg),
+                 "[expect.curl] timeout: \"%s\" is not a whole number from 1 "
+                 "to 86400",
+                 bad[i]);
+        assert_load_error(t, 13, msg);
+    }
+}
+
+/* ---- [fault] ---------------------------------------------------------- */
+
+/* The points as the loader lists them. */
+#define KNOWN_POINTS                                                           \
+    "accept, client_hello, server_flight, handshake_done, response"
+
+static void test_fault_defaults(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD);
+    const struct scenario_fault *f = &set.items[0].fault;
+    assert_int_equal(f->at, SCENARIO_AT_NONE);
+    assert_int_equal(f->action.kind, SCENARIO_SERVE);
+    scenario_set_free(&set);
+    /* A fault without the optional keys: the whole flight, 50 ms, 60 s. */
+    assert_loads(&set, GOOD "[fault]\nat = server_flight\naction = drip\n");
+    f = &set.items[0].fault;
+    assert_int_equal(f->at, SCENARIO_AT_SERVER_FLIGHT);
+    assert_int_equal(f->action.kind, SCENARIO_DRIP);
+    assert_int_equal(f->after_bytes, 100);
+    assert_true(f->after_percent);
+    assert_int_equal(f->interval_ms, 50);
+    assert_int_equal(f->duration_s, 60);
+    scenario_set_free(&set);
+}
+
+static void test_fault_every_key(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "[fault]\nduration = 86400\ninterval_ms = 60000\n"
+                            "after_bytes = 25%\naction = drip\n"
+                            "at = server_flight\n");
+    const struct scenario_fault *f = &set.items[0].fault;
+    assert_int_equal(f->at, SCENARIO_AT_SERVER_FLIGHT);
+    assert_int_equal(f->action.kind, SCENARIO_DRIP);
+    assert_int_equal(f->after_bytes, 25);
+    assert_true(f->after_percent);
+    assert_int_equal(f->interval_ms, 60000);
+    assert_int_equal(f->duration_s, 86400);
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD "[fault]\nat = accept\naction = alert:internal_error\n");
+    f = &set.items[0].fault;
+    assert_int_equal(f->at, SCENARIO_AT_ACCEPT);
+    assert_int_equal(f->action.kind, SCENARIO_ALERT);
+    assert_int_equal(f->action.alert, 80);
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD "[fault]\nat = handshake_done\naction = stall\n"
+                            "duration = 1\n");
+    assert_int_equal(set.items[0].fault.duration_s, 1);
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD "[fault]\nat = server_flight\naction = drip\n"
+                            "interval_ms = 1\n");
+    assert_int_equal(set.items[0].fault.interval_ms, 1);
+    scenario_set_free(&set);
+    assert_string_equal(scenario_point_name(SCENARIO_AT_RESPONSE), "response");
+    assert_string_equal(scenario_point_name(SCENARIO_POINT_COUNT), "?");
+    assert_string_equal(scenario_action_name(SCENARIO_TRUNCATE), "truncate");
+    assert_string_equal(scenario_action_name(SCENARIO_ACTION_COUNT), "?");
+}
+
+/* after_bytes: a count of bytes, or N% of the flight. */
+static void test_fault_after_bytes(void **state)
+{
+    static const struct {
+        const char *text;
+        int want;
+        bool percent;
+    } good[] = {
+        {"0", 0, false},      {"1", 1, false},        {"100", 100, false},
+        {"16777216", 1 << 24, false}, {"0%", 0, true}, {"50%", 50, true},
+        {"100%", 100, true},  {"007%", 7, true},
+    };
+    static const struct {
+        const char *text;
+        const char *quoted; /* as the message quotes it */
+        const char *range;
+    } bad[] = {
+        {"101%", "101", "0 to 100"},
+        {"-1%", "-1", "0 to 100"},
+        {"%", "", "0 to 100"},
+        {"50%%", "50%", "0 to 100"},
+        {"50 %", "50 ", "0 to 100"},
+        {"16777217", "16777217", "0 to 16777216"},
+        {"-1", "-1", "0 to 16777216"},
+        {"10x", "10x", "0 to 16777216"},
+        {"1k", "1k", "0 to 16777216"},
+        {"", "", "0 to 16777216"},
+        {"%50", "%50", "0 to 16777216"},
+    };
+    char t[1024], msg[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct scenario_set set = {0};
+        snprintf(t, sizeof(t),
+                 GOOD "[fault]\nat = server_flight\naction = close\n"
+                      "after_bytes = %s\n",
+                 good[i].text);
+        assert_loads(&set, t);
+        assert_int_equal(set.items[0].fault.after_bytes, good[i].want);
+        assert_int_equal(set.items[0].fault.after_percent, good[i].percent);
+        scenario_set_free(&set);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "[fault]\nat = server_flight\naction = close\n"
+                      "after_bytes = %s\n",
+                 bad[i].text);
+        snprintf(msg, sizeof(msg),
+                 "[fault] after_bytes: \"%s\" is not a whole number from %s",
+                 bad[i].quoted, bad[i].range);
+        assert_load_error(t, 13, msg);
+    }
+}
+
+static void test_fault_interval_duration_bad(void **state)
+{
+    static const char *const bad_interval[] = {"0", "60001", "-1", "5ms",
+                                               ""};
+    static const char *const bad_duration[] = {"0", "86401", "-1", "1m",
+                                               "1.5"};
+    char t[1024], msg[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_interval) / sizeof(bad_interval[0]);
+         i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "[fault]\nat = server_flight\naction = drip\n"
+                      "interval_ms = %s\n",
+                 bad_interval[i]);
+        snprintf(msg, sizeof(msg),
+                 "[fault] interval_ms: \"%s\" is not a whole number from 1 "
+                 "to 60000",
+                 bad_interval[i]);
+        assert_load_error(t, 13, msg);
+    }
+    for (size_t i = 0; i < sizeof(bad_duration) / sizeof(bad_duration[0]);
+         i++) {
+        snprintf(t, sizeof(t),
+                 GOOD "[fault]\nat = accept\naction = stall\nduration = %s\n",
+                 bad_duration[i]);
+        snprintf(msg, sizeof(msg),
+                 "[fault] duration: \"%s\" is not a whole number from 1 to "
+                 "86400",
+                 bad_duration[i]);
+        assert_load_error(t, 13, msg);
+    }
+}
+
+static void test_fault_values_bad(void **state)
+{
+    char t[1024], msg[2048], names[1024];
+    (void)state;
+    static const char *const not_points[] = {"nowhere", "none", "Accept",
+                                             "server-flight", ""};
+    for (size_t i = 0; i < sizeof(not_points) / sizeof(not_points[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "[fault]\nat = %s\naction = reset\n",
+                 not_points[i]);
+        snprintf(msg, sizeof(msg),
+                 "[fault] at: \"%s\" is not one of " KNOWN_POINTS,
+                 not_points[i]);
+        assert_load_error(t, 11, msg);
+    }
+    /* Any action that is possible somewhere; serve is none. */
+    static const char *const not_actions[] = {"serve", "explode", "Reset",
+                                              "alert", ""};
+    for (size_t i = 0; i < sizeof(not_actions) / sizeof(not_actions[0]);
+         i++) {
+        snprintf(t, sizeof(t), GOOD "[fault]\nat = accept\naction = %s\n",
+                 not_actions[i]);
+        snprintf(msg, sizeof(msg),
+                 "[fault] action: \"%s\" is not one of alert:NAME, reset, "
+                 "close, stall, drip, plaintext, garbage, truncate",
+                 not_actions[i]);
+        assert_load_error(t, 12, msg);
+    }
+    alert_list(names, sizeof(names));
+    snprintf(msg, sizeof(msg),
+             "[fault] action: unknown alert \"nonsense\" (known: %s)", names);
+    assert_load_error(GOOD "[fault]\nat = accept\naction = alert:nonsense\n",
+                      12, msg);
+    assert_load_error(GOOD "[fault]\nat = accept\nat = response\n", 12,
+                      "[fault] at is set twice (first at line 11)");
+    assert_load_error(GOOD "[fault]\nwhen = accept\n", 11,
+                      "[fault] unknown key \"when\" (known: at, action, "
+                      "after_bytes, interval_ms, duration)");
+    assert_load_error(GOOD "[fault]\nat = accept\naction = reset\n[fault]\n",
+                      13, "[fault] appears twice (first at line 10)");
+}
+
+static void test_fault_needs_at_and_action(void **state)
+{
+    (void)state;
+    assert_load_error(GOOD "[fault]\n", 10, "[fault] needs at and action");
+    assert_load_error(GOOD "[fault]\nat = accept\n", 10,
+                      "[fault] needs at and action");
+    assert_load_error(GOOD "[fault]\naction = reset\n", 10,
+                      "[fault] needs at and action");
+    assert_load_error(GOOD "\n[fault]\nduration = 5\n", 11,
+                      "[fault] needs at and action");
+    /* The line is the header's, even with sections after it. */
+    assert_load_error(GOOD "[fault]\naction = stall\n[expect.curl]\n"
+                           "exit = 0\nmessage = m\n",
+                      10, "[fault] needs at and action");
+}
+
+/* Which action is possible at which point, with the list the message
+ * gives for each point. */
+static void test_fault_action_at_point(void **state)
+{
+    static const char *const actions[] = {
+        "alert:internal_error", "reset", "close", "stall",
+        "drip", "plaintext", "garbage", "truncate"};
+    static const struct {
+        const char *point;
+        const char *allowed; /* one letter per action above: y or n */
+        const char *there;
+    } points[] = {
+        {"accept", "yyyynyyn",
+         "alert:NAME, reset, close, stall, plaintext, garbage"},
+        {"client_hello", "yyyynyyn",
+         "alert:NAME, reset, close, stall, plaintext, garbage"},
+        {"server_flight", "nyyyynnn", "reset, close, stall, drip"},
+        {"handshake_done", "nyyynnnn", "reset, close, stall"},
+        {"response", "nyynnnny", "reset, close, truncate"},
+    };
+    char t[1024], msg[512];
+    (void)state;
+    for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
+        for (size_t a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
+            snprintf(t, sizeof(t), GOOD "[fault]\nat = %s\naction = %s\n",
+                     points[p].point, actions[a]);
+            if (points[p].allowed[a] == 'y') {
+                struct scenario_set set = {0};
+                assert_loads(&set, t);
+                assert_string_equal(
+                    scenario_point_name(set.items[0].fault.at),
+                    points[p].point);
+                assert_int_equal(set.items[0].fault.action.kind,
+                                 (enum scenario_action_kind)(SCENARIO_ALERT +
+                                                             a));
+                scenario_set_free(&set);
+                continue;
+            }
+            /* "alert:internal_error" is named "alert". */
+            snprintf(msg, sizeof(msg),
+                     "[fault] action %.*s is not possible at %s (there: %s)",
+                     (int)strcspn(actions[a], ":"), actions[a],
+                     points[p].point, points[p].there);
+            assert_load_error(t, 10, msg);
+        }
+    }
+}
+
+/* The optional keys belong to one point or some actions; they are refused
+ * elsewhere even when their value is the default. */
+static void test_fault_keys_misplaced(void **state)
+{
+    static const char *const not_flight[] = {
+        "at = accept\naction = reset\n",
+        "at = client_hello\naction = close\n",
+        "at = handshake_done\naction = stall\n",
+        "at = response\naction = truncate\n"};
+    static const char *const not_drip[] = {
+        "at = server_flight\naction = stall\n",
+        "at = server_flight\naction = reset\n",
+        "at = accept\naction = garbage\n"};
+    static const char *const not_timed[] = {
+        "at = server_flight\naction = reset\n",
+        "at = accept\naction = close\n",
+        "at = client_hello\naction = alert:handshake_failure\n",
+        "at = accept\naction = plaintext\n",
+        "at = client_hello\naction = garbage\n",
+        "at = response\naction = truncate\n"};
+    char t[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof(not_flight) / sizeof(not_flight[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "[fault]\n%safter_bytes = 100%%\n",
+                 not_flight[i]);
+        assert_load_error(t, 10,
+                          "[fault] after_bytes applies only at server_flight");
+    }
+    for (size_t i = 0; i < sizeof(not_drip) / sizeof(not_drip[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "[fault]\n%sinterval_ms = 50\n",
+                 not_drip[i]);
+        assert_load_error(t, 10, "[fault] interval_ms applies only to drip");
+    }
+    for (size_t i = 0; i < sizeof(not_timed) / sizeof(not_timed[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "[fault]\n%sduration = 60\n",
+                 not_timed[i]);
+        assert_load_error(t, 10,
+                          "[fault] duration applies only to stall and drip");
+    }
+    /* Where they belong they load: duration with stall anywhere it is
+     * possible, after_bytes with any server_flight action. */
+    static const char *const fit[] = {
+        "at = accept\naction = stall\nduration = 5\n",
+        "at = client_hello\naction = stall\nduration = 5\n",
+        "at = handshake_done\naction = stall\nduration = 5\n",
+        "at = server_flight\naction = stall\nafter_bytes = 10\n"
+        "duration = 5\n",
+        "at = server_flight\naction = reset\nafter_bytes = 10%\n",
+        "at = server_flight\naction = drip\nafter_bytes = 0\n"
+        "interval_ms = 10\nduration = 5\n"};
+    for (size_t i = 0; i < sizeof(fit) / sizeof(fit[0]); i++) {
+        struct scenario_set set = {0};
+        snprintf(t, sizeof(t), GOOD "[fault]\n%s", fit[i]);
+        assert_loads(&set, t);
+        scenario_set_free(&set);
+    }
+    /* Several misplaced keys: after_bytes is reported first, then
+     * interval_ms. */
+    assert_load_error(GOOD "[fault]\nat = accept\naction = reset\n"
+                           "duration = 5\ninterval_ms = 5\nafter_bytes = 5\n",
+                      10, "[fault] after_bytes applies only at server_flight");
+    assert_load_error(GOOD "[fault]\nat = accept\naction = reset\n"
+                           "duration = 5\ninterval_ms = 5\n",
+                      10, "[fault] interval_ms applies only to drip");
+    /* A missing at or action is reported before a misplaced key. */
+    assert_load_error(GOOD "[fault]\naction = reset\nafter_bytes = 5\n", 10,
+                      "[fault] needs at and action");
 }
 
 /* ---- structure: sections, keys, syntax -------------------------------- */
@@ -1451,6 +2082,70 @@ static void test_regression_utf8_bom(void **state)
     scenario_set_free(&set);
 }
 
+/* Loads text and asserts that the value it gives is read as written, or
+ * refused with a message for that key; a value cut short and read as
+ * another number fails. Failures point at the caller. */
+#define assert_read_or_refused(text, prefix, got_expr, want)                   \
+    do {                                                                       \
+        struct scenario_set set_ = {0};                                        \
+        struct diag d_;                                                        \
+        if (load(&set_, (text), &d_) == 0) {                                   \
+            const struct scenario *s = &set_.items[0];                         \
+            (void)s;                                                           \
+            assert_int_equal((got_expr), (want));                              \
+        } else if (strncmp(d_.msg, (prefix), strlen(prefix)) != 0) {           \
+            fail_msg("refused for another reason: %s:%d: %s", d_.file,         \
+                     d_.line, d_.msg);                                         \
+        }                                                                      \
+        scenario_set_free(&set_);                                              \
+    } while (0)
+
+/* Known bug in server/scenario.c, parse_amount: a value of 32 characters
+ * or more is cut to 31 into a buffer before it is parsed, and with a '%'
+ * the cut drops the last digit kept instead of the '%'. "50%" written with
+ * 29 leading zeros (32 characters) loads as 5%, and 7 with 31 leading
+ * zeros loads as 0 bytes, where "0050%" and "007" load as 50% and 7.
+ * Excluded from the run list (build with -DSHAKEDOWN_KNOWN_BUGS). */
+__attribute__((unused)) static void
+test_bug_after_bytes_long_value(void **state)
+{
+    (void)state;
+    assert_read_or_refused(GOOD "[fault]\nat = server_flight\naction = close\n"
+                                "after_bytes = "
+                                "0000000000000000000000000000050%\n",
+                           "[fault] after_bytes", s->fault.after_bytes, 50);
+    assert_read_or_refused(GOOD "[fault]\nat = server_flight\naction = close\n"
+                                "after_bytes = "
+                                "00000000000000000000000000000007\n",
+                           "[fault] after_bytes", s->fault.after_bytes, 7);
+    /* 1000000000 is out of range, but its first 31 characters are 1. */
+    assert_read_or_refused(GOOD "[fault]\nat = server_flight\naction = close\n"
+                                "after_bytes = "
+                                "0000000000000000000000000000001000000000\n",
+                           "[fault] after_bytes", s->fault.after_bytes,
+                           1000000000);
+}
+
+/* Known bug in server/scenario.c, parse_exit: each alternative is cut to
+ * 63 characters before it is parsed, so 7 written with 63 leading zeros
+ * (64 characters) loads as exit 0, and 1000 with 62 leading zeros (out
+ * of range) loads as 1. Excluded from the run list (build with
+ * -DSHAKEDOWN_KNOWN_BUGS). */
+__attribute__((unused)) static void test_bug_exit_long_value(void **state)
+{
+    (void)state;
+    assert_read_or_refused(
+        GOOD "[expect.curl]\nmessage = m\nexit = "
+             "00000000000000000000000000000000"
+             "00000000000000000000000000000007\n",
+        "[expect.curl] exit", s->expect[0].exit_code, 7);
+    assert_read_or_refused(
+        GOOD "[expect.curl]\nmessage = m\nexit = 35 || "
+             "00000000000000000000000000000000"
+             "0000000000000000000000000000001000\n",
+        "[expect.curl] exit", s->expect[0].other_exits[0], 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1459,6 +2154,8 @@ int main(void)
         cmocka_unit_test(test_crlf_line_endings),
         cmocka_unit_test(test_scenario_values_bad),
         cmocka_unit_test(test_categories_good),
+        cmocka_unit_test(test_outcome),
+        cmocka_unit_test(test_outcome_bad),
         cmocka_unit_test(test_port),
         cmocka_unit_test(test_versions_good),
         cmocka_unit_test(test_versions_bad),
@@ -1468,14 +2165,29 @@ int main(void)
         cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_missing_cert_status),
         cmocka_unit_test(test_ocsp),
+        cmocka_unit_test(test_ocsp_pair),
+        cmocka_unit_test(test_client_auth_renegotiate_versions),
+        cmocka_unit_test(test_missing_cert_status_modes),
         cmocka_unit_test(test_sni_names),
         cmocka_unit_test(test_sni_actions),
         cmocka_unit_test(test_sni_identity_pairs),
+        cmocka_unit_test(test_sni_fault_actions),
         cmocka_unit_test(test_expect_clients),
         cmocka_unit_test(test_expect_values_bad),
         cmocka_unit_test(test_expect_request),
         cmocka_unit_test(test_expect_sections_bad),
         cmocka_unit_test(test_expect_too_many),
+        cmocka_unit_test(test_expect_exit_alternatives),
+        cmocka_unit_test(test_expect_exit_alternatives_bad),
+        cmocka_unit_test(test_expect_timeout),
+        cmocka_unit_test(test_fault_defaults),
+        cmocka_unit_test(test_fault_every_key),
+        cmocka_unit_test(test_fault_after_bytes),
+        cmocka_unit_test(test_fault_interval_duration_bad),
+        cmocka_unit_test(test_fault_values_bad),
+        cmocka_unit_test(test_fault_needs_at_and_action),
+        cmocka_unit_test(test_fault_action_at_point),
+        cmocka_unit_test(test_fault_keys_misplaced),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_duplicate_key),
@@ -1508,6 +2220,11 @@ int main(void)
                                         tmp_teardown),
         cmocka_unit_test(test_regression_empty_item_between_commas),
         cmocka_unit_test(test_regression_utf8_bom),
+#ifdef SHAKEDOWN_KNOWN_BUGS
+        /* Known bugs in server/scenario.c: fail until fixed. */
+        cmocka_unit_test(test_bug_after_bytes_long_value),
+        cmocka_unit_test(test_bug_exit_long_value),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
