@@ -289,14 +289,15 @@ static void trace_verdict(struct conn *c, int sent, int received)
     struct log_ev ev;
     ev_begin(&ev, c, "verdict");
     log_ev_str(&ev, "outcome", scenario_outcome_name(o));
+    log_ev_str(&ev, "explain", s->explain);
     if (s->outcomes != 0) {
         log_ev_bool(&ev, "expected", expected);
-        log_ev_msg(&ev, "%s: %s \"%s\"%s%s%s", what,
+        log_ev_msg(&ev, "%s: %s \"%s\"%s%s%s. %s", what,
                    expected ? "expected for" : "NOT what", s->name,
                    expected ? "" : " exists to show (it shows: ",
-                   expected ? "" : shows, expected ? "" : ")");
+                   expected ? "" : shows, expected ? "" : ")", s->explain);
     } else {
-        log_ev_msg(&ev, "%s", what);
+        log_ev_msg(&ev, "%s. %s", what, s->explain);
     }
     log_ev_end(&ev);
 }

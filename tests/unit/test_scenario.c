@@ -1196,7 +1196,8 @@ static void test_fault_every_key(void **state)
     assert_int_equal(f->interval_ms, 60000);
     assert_int_equal(f->duration_s, 86400);
     scenario_set_free(&set);
-    assert_loads(&set, GOOD "[fault]\nat = accept\naction = alert:internal_error\n");
+    assert_loads(&set, GOOD "[fault]\nat = accept\n"
+                            "action = alert:internal_error\n");
     f = &set.items[0].fault;
     assert_int_equal(f->at, SCENARIO_AT_ACCEPT);
     assert_int_equal(f->action.kind, SCENARIO_ALERT);
