@@ -152,6 +152,26 @@ static const struct scenario_expect *find_expect(const struct scenario *s,
     return NULL;
 }
 
+/* Prints text wrapped at 78 columns, each line indented by four spaces. */
+static void print_wrapped(FILE *out, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strlen(p);
+        if (n > 74) {
+            n = 74;
+            while (n > 0 && p[n] != ' ')
+                n--;
+            if (n == 0)
+                n = 74;
+        }
+        fprintf(out, "    %.*s\n", (int)n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 static void print_table(const struct server *srv, FILE *out)
 {
     fprintf(out, "%-28s %5s  %-12s %-11s %s\n", "NAME", "PORT", "CATEGORY",
@@ -164,8 +184,9 @@ static void print_table(const struct server *srv, FILE *out)
                 effective_port(srv, e->scenario), e->scenario->category,
                 versions, e->scenario->title);
         if (e->ctx == NULL)
-            fprintf(out, "%-28s        unavailable: %s\n", "",
+            fprintf(out, "    UNAVAILABLE in this build: %s\n",
                     e->unavailable);
+        print_wrapped(out, e->scenario->explain);
     }
 }
 

@@ -715,7 +715,7 @@ static bool step_peek(struct conn *c)
         }
         if (a != NULL && a->kind != SCENARIO_SERVE) {
             snprintf(c->detail, sizeof(c->detail), "%s", reason);
-            trace_action(c, "client_hello", a, NULL, reason);
+            trace_action(c, "client_hello", a, &s->fault, reason);
             return apply_action(c, a, ctx);
         }
     }

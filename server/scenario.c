@@ -259,7 +259,9 @@ static int parse_exit(struct loader *l, const struct key_spec *k,
         while (len > 0 && isspace((unsigned char)p[len - 1]))
             len--;
         if (len >= sizeof(tmp))
-            len = sizeof(tmp) - 1;
+            return fail(l, "%s %s: \"%s\" is not an exit code from 0 to "
+                        "255, or several joined by ||",
+                        section_label(l), k->key, value);
         memcpy(tmp, p, len);
         tmp[len] = '\0';
         int code;
@@ -516,7 +518,8 @@ static int parse_amount(struct loader *l, const struct key_spec *k,
     size_t n = strlen(value);
     bool percent = n > 0 && value[n - 1] == '%';
     if (n >= sizeof(tmp))
-        n = sizeof(tmp) - 1;
+        return fail(l, "%s %s: \"%s\" is not a byte count or percentage",
+                    section_label(l), k->key, value);
     memcpy(tmp, value, n);
     tmp[percent ? n - 1 : n] = '\0';
     if (parse_int(l, k, tmp, 0, percent ? 100 : 1 << 24, field) != 0)
