@@ -2106,7 +2106,8 @@ static void test_regression_utf8_bom(void **state)
  * the cut drops the last digit kept instead of the '%'. "50%" written with
  * 29 leading zeros (32 characters) loads as 5%, and 7 with 31 leading
  * zeros loads as 0 bytes, where "0050%" and "007" load as 50% and 7.
- * Excluded from the run list (build with -DSHAKEDOWN_KNOWN_BUGS). */
+ * Fixed: such values are now refused; either outcome passes, a wrong
+ * value never does. */
 static void
 test_bug_after_bytes_long_value(void **state)
 {
@@ -2127,11 +2128,10 @@ test_bug_after_bytes_long_value(void **state)
                            1000000000);
 }
 
-/* Known bug in server/scenario.c, parse_exit: each alternative is cut to
+/* Was a bug in server/scenario.c, parse_exit: each alternative is cut to
  * 63 characters before it is parsed, so 7 written with 63 leading zeros
  * (64 characters) loads as exit 0, and 1000 with 62 leading zeros (out
- * of range) loads as 1. Excluded from the run list (build with
- * -DSHAKEDOWN_KNOWN_BUGS). */
+ * of range) loads as 1. Fixed: such values are now refused. */
 static void test_bug_exit_long_value(void **state)
 {
     (void)state;
