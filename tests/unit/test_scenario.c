@@ -2101,7 +2101,7 @@ static void test_regression_utf8_bom(void **state)
         scenario_set_free(&set_);                                              \
     } while (0)
 
-/* Known bug in server/scenario.c, parse_amount: a value of 32 characters
+/* Was a bug in server/scenario.c, parse_amount: a value of 32 characters
  * or more is cut to 31 into a buffer before it is parsed, and with a '%'
  * the cut drops the last digit kept instead of the '%'. "50%" written with
  * 29 leading zeros (32 characters) loads as 5%, and 7 with 31 leading
