@@ -57,7 +57,7 @@ static void usage(FILE *out)
         "  --bind ADDR          address to listen on (default: 127.0.0.1)\n"
         "  --port-offset N      add N to every scenario's port\n"
         "  --ephemeral-ports    listen on ephemeral ports (see --ports-file)\n"
-        "  --ports-file FILE    write {\"bind\", \"scenarios\": [{name, port}]}\n"
+        "  --ports-file FILE    write {\"bind\", \"scenarios\": [...]}\n"
         "                       once every listener is bound\n"
         "  --log-format FMT     text (default) or json\n"
         "  --handshake-timeout S  seconds to complete a handshake (10)\n"
@@ -94,7 +94,8 @@ static int parse_count(const char *opt, const char *v, long lo, long hi,
 static int split_only(struct options *o, char *arg)
 {
     char *save = NULL;
-    for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(arg, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
         if (o->n_only == MAX_ONLY)
             return -1;
         o->only[o->n_only++] = t;
@@ -105,7 +106,8 @@ static int split_only(struct options *o, char *arg)
 enum {
     OPT_SCENARIOS = 1000, OPT_CERTS, OPT_ONLY, OPT_BIND, OPT_PORT_OFFSET,
     OPT_EPHEMERAL, OPT_PORTS_FILE, OPT_LOG_FORMAT, OPT_HS_TIMEOUT,
-    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_LIST, OPT_JSON, OPT_MARKDOWN,
+    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_LIST, OPT_JSON,
+    OPT_MARKDOWN,
     OPT_CHECK, OPT_HELP, OPT_VERSION
 };
 
