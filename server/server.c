@@ -27,9 +27,22 @@ static bool wanted(const struct scenario *s, const char *const *only,
     return false;
 }
 
+/* Deliberately expired certificates are the point of some scenarios; a
+ * valid one about to end means the PKI wants regenerating. */
+static void warn_if_ending(const struct scenario *s, const char *certs_dir)
+{
+    int days = tlsio_days_left(certs_dir, &s->identity);
+    if (days >= 0 && days < 30)
+        log_info("warning: %s/%s.pem (scenario \"%s\") ends in %d days; run "
+                 "scripts/setup.sh (or scripts/gen-pki.sh) to regenerate "
+                 "the test PKI",
+                 certs_dir, s->identity.cert, s->name, days);
+}
+
 static void prepare_entry(struct server_entry *e, const char *certs_dir)
 {
     const struct scenario *s = e->scenario;
+    warn_if_ending(s, certs_dir);
     tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
     if (s->sni_identity.cert[0] != '\0')
         tlsio_describe_chain(certs_dir, &s->sni_identity, e->sni_chain,

@@ -5,6 +5,7 @@
  */
 #include "tlsio.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -521,5 +522,25 @@ void tlsio_describe_chain(const char *certs_dir,
     buf_free(&key);
 #else
     (void)certs_dir;
+#endif
+}
+
+int tlsio_days_left(const char *certs_dir, const struct scenario_identity *id)
+{
+#ifdef OPENSSL_EXTRA
+    char path[1024];
+    int days = 0, secs = 0;
+    pki_path(certs_dir, id->cert, ".pem", path, sizeof(path));
+    WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_file(path,
+                                                         WOLFSSL_FILETYPE_PEM);
+    if (x == NULL)
+        return INT_MIN;
+    int rc = wolfSSL_ASN1_TIME_diff(&days, &secs, NULL,
+                                    wolfSSL_X509_get_notAfter(x));
+    wolfSSL_X509_free(x);
+    return rc == WOLFSSL_SUCCESS ? days : INT_MIN;
+#else
+    (void)certs_dir, (void)id;
+    return INT_MIN;
 #endif
 }

@@ -60,6 +60,10 @@ WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io);
 void tlsio_describe_chain(const char *certs_dir,
                           const struct scenario_identity *id, char *out,
                           size_t size);
+/* Days until the identity's certificate ends (negative once it has), or
+ * INT_MIN when that cannot be told (unreadable, or no X.509 API). */
+int tlsio_days_left(const char *certs_dir,
+                    const struct scenario_identity *id);
 /* The name of a cipher suite by its two-byte code, or "0x1301". */
 void tlsio_suite_name(uint16_t suite, char *out, size_t size);
 

@@ -168,6 +168,24 @@ class Files(unittest.TestCase):
             srv.close()
 
 
+    def test_warns_when_a_valid_leaf_is_near_its_end(self):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-subj", "/CN=localhost", "-days", "10",
+                        "-keyout", os.path.join(self.tmp.name, "short.key"),
+                        "-out", os.path.join(self.tmp.name, "short.pem")],
+                       check=True, capture_output=True)
+        text = VALID.format(name="short", port=0, cert="short").replace(
+            "key = leaf\nchain = intermediate\n", "key = short\n")
+        self.write("short.ini", text)
+        srv = ServerProcess(SHAKEDOWN, ["--scenarios", self.tmp.name, "--certs", self.tmp.name])
+        try:
+            self.assertRegex(srv.text(), r'warning: .*/short\.pem \(scenario "short"\) '
+                                         r'ends in (9|10) days; run scripts/setup.sh')
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
+
+
 class Running(unittest.TestCase):
     def test_ports_file_and_sigterm(self):
         srv = Server()
