@@ -10,17 +10,10 @@
 #include <string.h>
 
 static enum log_format format = LOG_TEXT;
-static log_sink_fn *sink;
-static void *sink_arg;
 
 void log_set_format(enum log_format f)
 {
     format = f;
-}
-
-enum log_format log_get_format(void)
-{
-    return format;
 }
 
 int log_parse_format(const char *s, enum log_format *f)
@@ -34,19 +27,11 @@ int log_parse_format(const char *s, enum log_format *f)
     return 0;
 }
 
-void log_set_sink(log_sink_fn *fn, void *arg)
-{
-    sink = fn;
-    sink_arg = arg;
-}
-
 static void emit(const char *line, size_t len)
 {
     fwrite(line, 1, len, stderr);
     fputc('\n', stderr);
     fflush(stderr);
-    if (sink != NULL)
-        sink(line, len, sink_arg);
 }
 
 void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,

@@ -29,14 +29,8 @@ struct log_ev {
 };
 
 void log_set_format(enum log_format f);
-enum log_format log_get_format(void);
 /* Parses "text" or "json"; returns 0 or -1. */
 int log_parse_format(const char *s, enum log_format *f);
-
-/* Where lines go besides stderr (the dashboard's live stream, later);
- * called with each finished line, without its newline. */
-typedef void log_sink_fn(const char *line, size_t len, void *arg);
-void log_set_sink(log_sink_fn *fn, void *arg);
 
 void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,
                   const char *event);
