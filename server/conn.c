@@ -116,9 +116,8 @@ static void trace_hello(struct conn *c)
     log_ev_int(&ev, "records", h->n_records);
 
     char msg[900] = "";
-    snprintf(msg, sizeof(msg), "%s%s%s; offers ",
-             h->has_sni ? "SNI " : "no SNI", h->has_sni ? h->sni : "",
-             h->has_sni ? "" : "");
+    snprintf(msg, sizeof(msg), "%s%s; offers ",
+             h->has_sni ? "SNI " : "no SNI", h->has_sni ? h->sni : "");
     join(msg, sizeof(msg), versions, nv, nv, HELLO_SHOWN);
     size_t used = strlen(msg);
     snprintf(msg + used, sizeof(msg) - used, "; %d cipher suites (",

@@ -5,13 +5,10 @@ the close kind and the verdict; then thousands of connections to the stall
 and drip scenarios, opened and abandoned, with a short --max-stall: once
 the bound passes every connection must be closed (as many "closed" events
 as "accepted" ones) and the server's memory back where it was."""
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
