@@ -3,25 +3,32 @@
 # private wolfSSL, configures and builds shakedown, and (re)generates the
 # test PKI when it is missing or a valid leaf is near its end.
 #
-# Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--build-type TYPE]
-#                         [--build-dir DIR] [--no-tests]
+# Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--sanitize] [--fuzz]
+#                         [--build-type TYPE] [--build-dir DIR] [--no-tests]
+#   --browser   also install Chromium, certutil and playwright-core (browser tests)
+#   --sanitize  build with AddressSanitizer and UndefinedBehaviorSanitizer
+#   --fuzz      also install clang and its runtime (libFuzzer, sanitizers)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 system_wolfssl=0
 browser=0
+sanitize=OFF
+fuzz=0
 build_type=RelWithDebInfo
 tests=ON
 
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --system-wolfssl) system_wolfssl=1 ;;
     --browser) browser=1 ;;
+    --sanitize) sanitize=ON ;;
+    --fuzz) fuzz=1 ;;
     --no-tests) tests=OFF ;;
     --build-type) build_type=${2:?--build-type needs a value}; shift ;;
     --build-dir) build=$(realpath -m "${2:?--build-dir needs a value}"); shift ;;
@@ -43,6 +50,7 @@ packages=(
 )
 [ "$system_wolfssl" -eq 1 ] && packages+=(libwolfssl-dev)
 [ "$browser" -eq 1 ] && packages+=(chromium libnss3-tools nodejs npm)
+[ "$fuzz" -eq 1 ] && packages+=(clang libclang-rt-14-dev llvm)
 
 apt_updated=0
 apt_update() {
@@ -105,7 +113,7 @@ ensure_deb_src() {
 
 install_packages "${packages[@]}"
 
-cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests")
+cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests" -DSHAKEDOWN_SANITIZE="$sanitize")
 if [ "$system_wolfssl" -eq 1 ]; then
   cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=ON)
 else
