@@ -27,6 +27,7 @@ outputs=(
   leaf-sha1.pem leaf-md5.pem leaf-rsa1024.pem leaf-no-san.pem
   leaf-client-eku.pem leaf-large.pem mismatch.key dh512.pem dh1024.pem dh2048.pem
   client-ca.pem client.pem client.key client-untrusted.pem client-weak.pem
+  client.p12
 )
 
 recipe=$(cat "$0" "$cnf" | sha256sum | cut -c1-16)
@@ -191,14 +192,18 @@ client() { # client STEM CA_DB CA_STEM BITS
 client client client client-ca 2048
 client client-weak client client-ca 1024
 client client-untrusted untrusted-client untrusted-client-ca 2048
+# The client certificate for a browser (the dashboard serves it).
+openssl pkcs12 -export -in "$out/client.pem" -inkey "$out/client.key" \
+  -certfile "$out/client-ca.pem" -name "shakedown test client" \
+  -passout pass:shakedown -out "$out/client.p12"
 
 # Public files readable by all, private keys by the owner only.
 chmod 644 "$out"/*.pem "$out"/*.der
-chmod 600 "$out"/*.key
+chmod 600 "$out"/*.key "$out"/*.p12
 echo "$recipe" > "$out/.recipe"
 
 # Replace the old generated files, keeping the committed ones.
-find "$dir" -maxdepth 1 -type f \( -name '*.pem' -o -name '*.key' -o -name '*.der' \
+find "$dir" -maxdepth 1 -type f \( -name '*.pem' -o -name '*.key' -o -name '*.der' -o -name '*.p12' \
   -o -name '.recipe' \) -delete
 cp -p "$out"/* "$out/.recipe" "$dir/"
 echo "gen-pki.sh: wrote $(ls "$out" | wc -l) files to $dir (valid leaves end $(date -u -d '+397 days' +%F))"

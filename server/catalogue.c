@@ -215,12 +215,38 @@ static void json_expect(struct json *j, const struct scenario *s,
     json_object_end(j);
 }
 
-static void print_json(const struct server *srv, FILE *out)
+/* What the scenario is for: "fail" when a correct client must refuse
+ * it, "succeed" when it must connect, "depends" when both happen. */
+const char *catalogue_intent(const struct scenario *s)
 {
-    struct buf b;
+    unsigned done = 1u << SCENARIO_OUTCOME_COMPLETED;
+    if (s->outcomes == done)
+        return "succeed";
+    return (s->outcomes & done) ? "depends" : "fail";
+}
+
+/* The port a client reaches the scenario on: the bound one once
+ * listening (ephemeral ports), else the configured one. */
+static int reach_port(const struct server *srv, const struct server_entry *e)
+{
+    return e->listening ? e->listener.port
+                        : effective_port(srv, e->scenario);
+}
+
+static void json_outcomes(struct json *j, const struct scenario *s)
+{
+    json_key(j, "outcomes");
+    json_array_begin(j);
+    for (int o = 0; o < SCENARIO_OUTCOME_COUNT; o++)
+        if (s->outcomes & (1u << o))
+            json_string(j, scenario_outcome_name((enum scenario_outcome)o));
+    json_array_end(j);
+}
+
+int catalogue_json(const struct server *srv, struct buf *b)
+{
     struct json j;
-    buf_init(&b);
-    json_init(&j, &b);
+    json_init(&j, b);
     json_object_begin(&j);
     json_kv_string(&j, "wolfssl", tlsio_library_version());
     json_key(&j, "scenarios");
@@ -232,8 +258,10 @@ static void print_json(const struct server *srv, FILE *out)
         scenario_versions_describe(s, versions, sizeof(versions));
         json_object_begin(&j);
         json_kv_string(&j, "name", s->name);
-        json_kv_int(&j, "port", effective_port(srv, s));
+        json_kv_int(&j, "port", reach_port(srv, e));
         json_kv_string(&j, "title", s->title);
+        json_kv_string(&j, "intent", catalogue_intent(s));
+        json_outcomes(&j, s);
         json_kv_string(&j, "category", s->category);
         json_kv_string(&j, "versions", versions);
         json_kv_string(&j, "explain", s->explain);
@@ -249,8 +277,17 @@ static void print_json(const struct server *srv, FILE *out)
     }
     json_array_end(&j);
     json_object_end(&j);
-    buf_append(&b, "\n", 1);
-    fwrite(buf_head(&b), 1, buf_pending(&b), out);
+    if (j.failed || buf_append(b, "\n", 1) != 0)
+        return -1;
+    return 0;
+}
+
+static void print_json(const struct server *srv, FILE *out)
+{
+    struct buf b;
+    buf_init(&b);
+    if (catalogue_json(srv, &b) == 0)
+        fwrite(buf_head(&b), 1, buf_pending(&b), out);
     buf_free(&b);
 }
 
@@ -328,6 +365,9 @@ void catalogue_print_serving(const struct server *srv, FILE *out)
             fprintf(out, "%-28s %5s  unavailable: %s\n", e->scenario->name,
                     "-", e->unavailable);
     }
-    fprintf(out, "Trust this CA: %s\nCtrl-C stops.\n", ca);
+    fprintf(out, "Trust this CA: %s\n", ca);
+    if (srv->dashboard.listening)
+        fprintf(out, "Dashboard: %s\n", srv->dashboard.url);
+    fprintf(out, "Ctrl-C stops.\n");
     fflush(out);
 }

@@ -22,6 +22,12 @@ void catalogue_print(const struct server *srv, enum catalogue_format f,
 /* The start-up banner: what is listening where, and the CA to trust. */
 void catalogue_print_serving(const struct server *srv, FILE *out);
 size_t catalogue_count_unavailable(const struct server *srv);
+/* The --list --json document (ports as bound once listening) into b.
+ * Returns 0, or -1 when out of memory. */
+int catalogue_json(const struct server *srv, struct buf *b);
+/* "fail", "succeed" or "depends": what a correct client does, from the
+ * outcomes the scenario lists. */
+const char *catalogue_intent(const struct scenario *s);
 
 /* The shell command for one expectation, run from the project's top
  * directory; port is the text to put where the port goes. Returns 0, or

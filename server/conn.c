@@ -19,6 +19,7 @@
 #include "server.h"
 
 #define READ_CHUNK 16384
+#define RECORD_HEADER_BYTES 5
 /* More than a ClientHello may span before we stop buffering. */
 #define PEEK_LIMIT (HELLO_MAX_BYTES + 8 * 1024)
 
@@ -675,10 +676,25 @@ static bool step_peek(struct conn *c)
 {
     const char *why = NULL;
     const struct scenario *s = scenario_of(c);
+    /* Re-parse only once the declared message can be complete: a hello
+     * sent a byte at a time would otherwise cost quadratic time. */
+    if (!c->peer_eof && buf_pending(&c->enc_in) < c->peek_need)
+        return false;
     enum hello_status st = hello_parse(buf_head(&c->enc_in),
                                        buf_pending(&c->enc_in), &c->hello,
                                        &why);
+    size_t limit = c->server->opt.max_client_hello;
+    if (st != HELLO_ERROR && c->hello.length > limit) {
+        snprintf(c->detail, sizeof(c->detail),
+                 "ClientHello of %zu bytes, limit %zu", c->hello.length,
+                 limit);
+        finish(c, "ClientHello exceeds the --max-client-hello limit",
+               CONN_END_RST);
+        return false;
+    }
     if (st == HELLO_NEED_MORE) {
+        if (c->hello.length > 0)
+            c->peek_need = RECORD_HEADER_BYTES + 4 + c->hello.length;
         if (c->peer_eof)
             finish(c, "client closed before its ClientHello was complete",
                    CONN_END_PEER_FIN);

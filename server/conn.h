@@ -78,6 +78,7 @@ struct conn {
     struct hello hello;
     struct record_scan scan; /* plaintext alerts from the client */
     bool hello_ok;
+    size_t peek_need; /* bytes the declared ClientHello needs at least */
     bool handshake_done;
     int http_status;
     char peer[64];

@@ -245,6 +245,7 @@ enum hello_status hello_parse(const uint8_t *data, size_t len,
         return HELLO_ERROR;
     }
     size_t body = (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+    h->length = body; /* known before the rest arrives: callers cap it */
     if (body > HELLO_MAX_BYTES) {
         *why = "ClientHello is longer than 128 KiB";
         return HELLO_ERROR;

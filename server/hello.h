@@ -25,7 +25,8 @@ struct hello {
     uint16_t legacy_version;
     int n_records;      /* records the message was spread over */
     size_t record_bytes; /* bytes of those records, headers included */
-    size_t length;       /* of the ClientHello body */
+    size_t length; /* of the ClientHello body; set with HELLO_NEED_MORE too
+                    * once the handshake header has arrived */
 
     uint16_t ciphers[HELLO_MAX_LIST];
     int n_ciphers; /* offered; only the first HELLO_MAX_LIST are kept */
@@ -43,7 +44,8 @@ struct hello {
 };
 
 /* Parses the ClientHello at the start of data. Returns HELLO_OK with h
- * filled, HELLO_NEED_MORE when the bytes end before the message does, or
+ * filled, HELLO_NEED_MORE when the bytes end before the message does (with
+ * h->length the declared body length when the header was complete), or
  * HELLO_ERROR with *why set to a static reason. */
 enum hello_status hello_parse(const uint8_t *data, size_t len,
                               struct hello *h, const char **why);

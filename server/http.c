@@ -96,6 +96,7 @@ int http_respond(struct buf *out, int status, const char *reason,
              "Content-Type: text/plain; charset=utf-8\r\n"
              "%s"
              "Connection: close\r\n"
+             "Access-Control-Allow-Origin: *\r\n"
              "X-Shakedown-Scenario: %s\r\n"
              "\r\n",
              status, reason, length, s->name);

@@ -10,6 +10,14 @@
 #include <string.h>
 
 static enum log_format format = LOG_TEXT;
+static log_sink_fn *sink;
+static void *sink_arg;
+
+void log_set_sink(log_sink_fn *fn, void *arg)
+{
+    sink = fn;
+    sink_arg = arg;
+}
 
 void log_set_format(enum log_format f)
 {
@@ -88,9 +96,14 @@ void log_ev_msg(struct log_ev *ev, const char *fmt, ...)
 
 void log_ev_end(struct log_ev *ev)
 {
-    if (format == LOG_JSON) {
+    if (format == LOG_JSON || sink != NULL) {
         json_kv_string(&ev->json, "msg", ev->msg);
         json_object_end(&ev->json);
+        if (sink != NULL && !ev->json.failed)
+            sink(sink_arg, (const char *)buf_head(&ev->line),
+                 buf_pending(&ev->line));
+    }
+    if (format == LOG_JSON) {
         emit((const char *)buf_head(&ev->line), buf_pending(&ev->line));
     } else {
         char text[1400];
@@ -115,7 +128,8 @@ void log_info(const char *fmt, ...)
         char line[1100];
         int n = snprintf(line, sizeof(line), "shakedown: %s", msg);
         emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-        return;
+        if (sink == NULL)
+            return;
     }
     struct buf b;
     struct json j;
@@ -125,6 +139,9 @@ void log_info(const char *fmt, ...)
     json_kv_string(&j, "event", "info");
     json_kv_string(&j, "msg", msg);
     json_object_end(&j);
-    emit((const char *)buf_head(&b), buf_pending(&b));
+    if (format == LOG_JSON)
+        emit((const char *)buf_head(&b), buf_pending(&b));
+    if (sink != NULL && !j.failed)
+        sink(sink_arg, (const char *)buf_head(&b), buf_pending(&b));
     buf_free(&b);
 }

@@ -44,6 +44,11 @@ void log_ev_msg(struct log_ev *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_ev_end(struct log_ev *ev);
 
+/* Also hands every event, as one JSON object, to fn (the dashboard's
+ * live stream); NULL removes it. */
+typedef void log_sink_fn(void *arg, const char *json, size_t len);
+void log_set_sink(log_sink_fn *fn, void *arg);
+
 /* A server-level message: "shakedown: ..." or {"event": "info", ...}. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

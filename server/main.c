@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "catalogue.h"
+#include "hello.h"
 #include "log.h"
 #include "scenario.h"
 #include "server.h"
@@ -54,7 +55,8 @@ static void usage(FILE *out)
         "                       (repeatable; default: scenarios)\n"
         "  --certs DIR          certificates directory (default: certs)\n"
         "  --only NAME[,NAME]   serve only these scenarios\n"
-        "  --bind ADDR          address to listen on (default: 127.0.0.1)\n"
+        "  --bind ADDR          address to listen on (default: 127.0.0.1;\n"
+        "                       anything else exposes broken TLS: warned)\n"
         "  --port-offset N      add N to every scenario's port\n"
         "  --ephemeral-ports    listen on ephemeral ports (see --ports-file)\n"
         "  --ports-file FILE    write {\"bind\", \"scenarios\": [...]}\n"
@@ -64,6 +66,14 @@ static void usage(FILE *out)
         "  --idle-timeout S     seconds to wait for a request (30)\n"
         "  --max-connections N  connections held at once (16384)\n"
         "  --max-stall S        upper bound on any stall or drip (300)\n"
+        "  --max-client-hello N bytes a ClientHello may declare (65536)\n"
+        "  --drain-timeout S    on SIGTERM, seconds open connections get to\n"
+        "                       finish before they are reset (5)\n"
+        "  --dashboard-port N   port of the plain-HTTP dashboard (9400; with\n"
+        "                       --ephemeral-ports an ephemeral one)\n"
+        "  --no-dashboard       no dashboard\n"
+        "  --allow-readable-keys  serve private keys that other users can\n"
+        "                       read (refused by default)\n"
         "  --list               list the scenarios and exit\n"
         "  --json               with --list: JSON instead of a table\n"
         "  --markdown           with --list: a Markdown table\n"
@@ -106,7 +116,8 @@ static int split_only(struct options *o, char *arg)
 enum {
     OPT_SCENARIOS = 1000, OPT_CERTS, OPT_ONLY, OPT_BIND, OPT_PORT_OFFSET,
     OPT_EPHEMERAL, OPT_PORTS_FILE, OPT_LOG_FORMAT, OPT_HS_TIMEOUT,
-    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_LIST, OPT_JSON,
+    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_MAX_HELLO, OPT_DRAIN,
+    OPT_DASHBOARD_PORT, OPT_NO_DASHBOARD, OPT_ALLOW_KEYS, OPT_LIST, OPT_JSON,
     OPT_MARKDOWN,
     OPT_CHECK, OPT_HELP, OPT_VERSION
 };
@@ -126,6 +137,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
         {"max-stall", required_argument, NULL, OPT_MAX_STALL},
+        {"max-client-hello", required_argument, NULL, OPT_MAX_HELLO},
+        {"drain-timeout", required_argument, NULL, OPT_DRAIN},
+        {"dashboard-port", required_argument, NULL, OPT_DASHBOARD_PORT},
+        {"no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD},
+        {"allow-readable-keys", no_argument, NULL, OPT_ALLOW_KEYS},
         {"list", no_argument, NULL, OPT_LIST},
         {"json", no_argument, NULL, OPT_JSON},
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
@@ -190,6 +206,24 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return EXIT_USAGE;
             o->server.max_stall_s = (int)n;
             break;
+        case OPT_MAX_HELLO:
+            if (parse_count("--max-client-hello", optarg, 512, HELLO_MAX_BYTES,
+                            &n))
+                return EXIT_USAGE;
+            o->server.max_client_hello = (size_t)n;
+            break;
+        case OPT_DRAIN:
+            if (parse_count("--drain-timeout", optarg, 0, 3600, &n))
+                return EXIT_USAGE;
+            o->server.drain_ms = (uint64_t)n * 1000;
+            break;
+        case OPT_DASHBOARD_PORT:
+            if (parse_count("--dashboard-port", optarg, 0, 65535, &n))
+                return EXIT_USAGE;
+            o->server.dashboard_port = (int)n;
+            break;
+        case OPT_NO_DASHBOARD: o->server.dashboard_port = -1; break;
+        case OPT_ALLOW_KEYS: o->server.allow_readable_keys = true; break;
         case OPT_LIST: o->list = true; break;
         case OPT_JSON: o->list_format = CATALOGUE_JSON; break;
         case OPT_MARKDOWN: o->list_format = CATALOGUE_MARKDOWN; break;
@@ -297,6 +331,9 @@ int main(int argc, char **argv)
     o.server.linger_ms = 2000;
     o.server.max_connections = 16384;
     o.server.max_stall_s = 300;
+    o.server.max_client_hello = 65536;
+    o.server.drain_ms = 5000;
+    o.server.dashboard_port = 9400;
     o.list_format = CATALOGUE_TABLE;
 
     if (tlsio_init() != 0) {

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "json.h"
 #include "log.h"
+#include "pki.h"
 
 static bool wanted(const struct scenario *s, const char *const *only,
                    size_t n_only)
@@ -39,9 +41,36 @@ static void warn_if_ending(const struct scenario *s, const char *certs_dir)
                  certs_dir, s->identity.cert, s->name, days);
 }
 
-static void prepare_entry(struct server_entry *e, const char *certs_dir)
+/* A private key any user can read is refused unless the operator says
+ * otherwise: the test PKI is throwaway, but a key copied in is not. */
+static bool key_too_open(const struct scenario_identity *id,
+                         const struct server_options *opt, char *why,
+                         size_t why_size)
+{
+    char path[1024];
+    struct stat st;
+    if (opt->allow_readable_keys || id->key[0] == '\0' ||
+        pki_path(opt->certs_dir, id->key, ".key", path, sizeof(path)) != 0 ||
+        stat(path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
+        return false;
+    snprintf(why, why_size,
+             "%.300s is readable by every user (mode %04o): chmod 600 it, or "
+             "pass --allow-readable-keys",
+             path, (unsigned)(st.st_mode & 07777));
+    return true;
+}
+
+static void prepare_entry(struct server_entry *e,
+                          const struct server_options *opt)
 {
     const struct scenario *s = e->scenario;
+    const char *certs_dir = opt->certs_dir;
+    if (key_too_open(&s->identity, opt, e->unavailable,
+                     sizeof(e->unavailable)) ||
+        (s->sni_identity.cert[0] != '\0' &&
+         key_too_open(&s->sni_identity, opt, e->unavailable,
+                      sizeof(e->unavailable))))
+        return;
     warn_if_ending(s, certs_dir);
     tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
     if (s->sni_identity.cert[0] != '\0')
@@ -75,7 +104,7 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
             continue;
         struct server_entry *e = &srv->entries[srv->n_entries++];
         e->scenario = &set->items[i];
-        prepare_entry(e, opt->certs_dir);
+        prepare_entry(e, opt);
     }
     return 0;
 }
@@ -100,6 +129,13 @@ static int write_ports_file(const struct server *srv, struct diag *d)
         json_object_end(&j);
     }
     json_array_end(&j);
+    if (srv->dashboard.listening) {
+        json_key(&j, "dashboard");
+        json_object_begin(&j);
+        json_kv_int(&j, "port", srv->dashboard.port);
+        json_kv_string(&j, "url", srv->dashboard.url);
+        json_object_end(&j);
+    }
     json_key(&j, "unavailable");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
@@ -138,10 +174,47 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     return rc;
 }
 
+static void on_drain_timeout(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    log_info("drain: %zu connections still open after %.1f s; resetting "
+             "them", srv->n_conns, (double)srv->opt.drain_ms / 1000.0);
+    server_stop(srv);
+}
+
+/* SIGTERM: stop accepting, give open connections drain_ms to finish,
+ * then stop. A second SIGTERM, or SIGINT, stops at once. */
+static void server_drain(struct server *srv)
+{
+    if (srv->draining) {
+        log_info("SIGTERM again: stopping now");
+        server_stop(srv);
+        return;
+    }
+    srv->draining = true;
+    for (size_t i = 0; i < srv->n_entries; i++)
+        if (srv->entries[i].listening)
+            listener_stop(&srv->entries[i].listener);
+    dashboard_stop_accepting(&srv->dashboard);
+    if (srv->n_conns == 0 || srv->opt.drain_ms == 0) {
+        log_info("SIGTERM: stopping (no connections open)");
+        server_stop(srv);
+        return;
+    }
+    log_info("SIGTERM: no longer accepting; draining %zu open connections "
+             "(up to %.1f s)",
+             srv->n_conns, (double)srv->opt.drain_ms / 1000.0);
+    uv_timer_start(&srv->drain_timer, on_drain_timeout, srv->opt.drain_ms, 0);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct server *srv = h->data;
-    log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    if (signum == SIGTERM) {
+        server_drain(srv);
+        return;
+    }
+    log_info("SIGINT: stopping");
     server_stop(srv);
 }
 
@@ -163,6 +236,40 @@ static int port_for(const struct server *srv, const struct scenario *s)
     return s->port + srv->opt.port_offset;
 }
 
+static int start_dashboard(struct server *srv, uv_loop_t *loop,
+                           struct diag *d)
+{
+    int port = srv->opt.dashboard_port;
+    if (port < 0)
+        return 0;
+    if (srv->opt.ephemeral)
+        port = 0;
+    else if (port > 0)
+        port += srv->opt.port_offset;
+    if (port > 65535)
+        return diag_set(d, NULL, 0, "dashboard port %d with --port-offset %d "
+                        "is above 65535", srv->opt.dashboard_port,
+                        srv->opt.port_offset);
+    return dashboard_start(&srv->dashboard, srv, loop, srv->opt.bind, port, d);
+}
+
+/* Anything but loopback puts deliberately broken TLS on the network. */
+static void warn_if_exposed(const char *bind)
+{
+    unsigned char a[16];
+    bool loopback = false;
+    if (uv_inet_pton(AF_INET, bind, a) == 0)
+        loopback = a[0] == 127;
+    else if (uv_inet_pton(AF_INET6, bind, a) == 0)
+        loopback = memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+    if (!loopback)
+        log_info("warning: listening on %s, not a loopback address: every "
+                 "host that can reach it is offered deliberately broken TLS "
+                 "(expired and self-signed certificates, weak ciphers, "
+                 "resets). Bind to 127.0.0.1 unless that is what you want.",
+                 bind);
+}
+
 int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
 {
     srv->loop = loop;
@@ -180,11 +287,16 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
             return -1;
         e->listening = true;
     }
+    if (start_dashboard(srv, loop, d) != 0)
+        return -1;
+    warn_if_exposed(srv->opt.bind);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     srv->sigint.data = srv->sigterm.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_timer_init(loop, &srv->drain_timer);
+    srv->drain_timer.data = srv;
     uv_signal_init(loop, &srv->sigusr1);
     srv->sigusr1.data = srv;
     uv_signal_start(&srv->sigusr1, on_stats, SIGUSR1);
@@ -206,7 +318,9 @@ void server_stop(struct server *srv)
         next = c->next;
         conn_abort(c, "server shutting down");
     }
+    dashboard_stop(&srv->dashboard);
     if (!uv_is_closing((uv_handle_t *)&srv->sigint)) {
+        uv_close((uv_handle_t *)&srv->drain_timer, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
         uv_close((uv_handle_t *)&srv->sigusr1, NULL);
@@ -253,4 +367,8 @@ void server_conn_remove(struct server *srv, struct conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->n_conns--;
+    if (srv->draining && srv->n_conns == 0 && !srv->stopping) {
+        log_info("drain: every connection finished; stopping");
+        server_stop(srv);
+    }
 }

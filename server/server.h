@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "dashboard.h"
 #include "diag.h"
 #include "listener.h"
 #include "scenario.h"
@@ -28,6 +29,10 @@ struct server_options {
     uint64_t linger_ms;
     int max_stall_s; /* upper bound on any stall or drip */
     size_t max_connections;
+    size_t max_client_hello; /* bytes of the ClientHello message */
+    uint64_t drain_ms; /* SIGTERM: how long open connections may finish */
+    bool allow_readable_keys; /* serve keys other users can read */
+    int dashboard_port; /* -1: no dashboard */
 };
 
 /* One scenario as this build and these files can serve it. */
@@ -55,6 +60,9 @@ struct server {
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_signal_t sigusr1; /* prints a stats line */
+    uv_timer_t drain_timer;
+    struct dashboard dashboard;
+    bool draining; /* SIGTERM: not accepting, waiting for connections */
     bool stopping;
 };
 

@@ -1,0 +1,272 @@
+/*
+ * Rendering the dashboard's front page. Every value that comes from a
+ * scenario file is escaped; the tiles carry data attributes that the
+ * embedded script (and the browser test) read and update.
+ */
+#include "dashboard_page.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "fault.h"
+#include "server.h"
+#include "tlsio.h"
+
+struct page {
+    struct buf *out;
+    bool failed;
+};
+
+static void put(struct page *p, const char *s)
+{
+    if (!p->failed && buf_append(p->out, s, strlen(s)) != 0)
+        p->failed = true;
+}
+
+static void putf(struct page *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void putf(struct page *p, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        p->failed = true;
+    else
+        put(p, tmp);
+}
+
+int dashboard_escape(struct buf *out, const char *s)
+{
+    for (; *s; s++) {
+        const char *rep = NULL;
+        switch (*s) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        default: break;
+        }
+        int rc = rep ? buf_append(out, rep, strlen(rep)) : buf_append(out, s, 1);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void esc(struct page *p, const char *s)
+{
+    if (!p->failed && dashboard_escape(p->out, s) != 0)
+        p->failed = true;
+}
+
+/* What each outcome means for the person watching the tile. */
+static const char *const outcome_step[SCENARIO_OUTCOME_COUNT] = {
+    [SCENARIO_OUTCOME_COMPLETED] = "the handshake completes and the server "
+                                   "answers",
+    [SCENARIO_OUTCOME_CLIENT_ALERT] = "after the server's flight: the client "
+                                      "refuses it with an alert",
+    [SCENARIO_OUTCOME_SERVER_ALERT] = "at the ClientHello: the server "
+                                      "refuses with an alert",
+    [SCENARIO_OUTCOME_CLIENT_CLOSED] = "after the server's flight: the "
+                                       "client hangs up",
+    [SCENARIO_OUTCOME_FAULT] = "the server's deliberate fault",
+    [SCENARIO_OUTCOME_HTTP_ERROR] = "after the handshake: an HTTP error",
+    [SCENARIO_OUTCOME_TIMEOUT] = "a timeout cuts the connection",
+};
+
+static const char *intent_label(const char *intent)
+{
+    if (strcmp(intent, "fail") == 0)
+        return "must fail";
+    if (strcmp(intent, "succeed") == 0)
+        return "should succeed";
+    return "depends on the client";
+}
+
+static const struct scenario_expect *plain_expect(const struct scenario *s,
+                                                  const char *client)
+{
+    for (int i = 0; i < s->n_expect; i++)
+        if (strcmp(s->expect[i].client, client) == 0 &&
+            s->expect[i].variant[0] == '\0')
+            return &s->expect[i];
+    return NULL;
+}
+
+static void tile_steps(struct page *p, const struct scenario *s)
+{
+    put(p, "<ul class=\"steps\">");
+    for (int o = 0; o < SCENARIO_OUTCOME_COUNT; o++) {
+        if (!(s->outcomes & (1u << o)))
+            continue;
+        put(p, "<li>");
+        esc(p, outcome_step[o]);
+        if (o == SCENARIO_OUTCOME_FAULT && s->fault.at != SCENARIO_AT_NONE) {
+            char what[256];
+            fault_describe(&s->fault.action, &s->fault, what, sizeof(what));
+            putf(p, " at %s: ", scenario_point_name(s->fault.at));
+            esc(p, what);
+        }
+        put(p, "</li>");
+    }
+    put(p, "</ul>");
+}
+
+static void tile_clients(struct page *p, const struct scenario *s)
+{
+    put(p, "<table class=\"clients\">");
+    for (int i = 0; i < s->n_expect; i++) {
+        const struct scenario_expect *e = &s->expect[i];
+        put(p, "<tr><th>");
+        esc(p, e->client);
+        if (e->variant[0]) {
+            put(p, " (");
+            esc(p, e->variant);
+            put(p, ")");
+        }
+        putf(p, "</th><td>exit %d", e->exit_code);
+        for (int k = 0; k < e->n_other_exits; k++)
+            putf(p, " or %d", e->other_exits[k]);
+        put(p, "</td><td><code>");
+        esc(p, e->message);
+        put(p, "</code></td></tr>");
+    }
+    put(p, "</table>");
+}
+
+static void tile_command(struct page *p, const struct server_entry *e)
+{
+    char port[16], cmd[2048];
+    const struct scenario_expect *curl = plain_expect(e->scenario, "curl");
+    snprintf(port, sizeof(port), "%d", e->listener.port);
+    if (curl == NULL ||
+        catalogue_command(e->scenario, curl, port, cmd, sizeof(cmd)) != 0)
+        snprintf(cmd, sizeof(cmd),
+                 "curl -v --cacert certs/ca.pem https://localhost:%s/", port);
+    put(p, "<pre class=\"cmd\">");
+    esc(p, cmd);
+    put(p, "</pre>");
+}
+
+static void tile(struct page *p, const struct server_entry *e)
+{
+    const struct scenario *s = e->scenario;
+    const char *intent = catalogue_intent(s);
+    const struct scenario_expect *chromium = plain_expect(s, "chromium");
+    const char *expect = chromium == NULL       ? "none"
+                         : chromium->exit_code == 0 ? "connect"
+                                                    : "refuse";
+    bool available = e->listening;
+    put(p, "<article class=\"tile intent-");
+    esc(p, intent);
+    put(p, "\" data-scenario=\"");
+    esc(p, s->name);
+    putf(p, "\" data-intent=\"%s\" data-port=\"%d\" data-host=\"", intent,
+         available ? e->listener.port : 0);
+    esc(p, chromium && chromium->host[0] ? chromium->host : "localhost");
+    putf(p, "\" data-available=\"%s\" data-browser-expect=\"%s\" "
+            "data-browser-result=\"%s\" data-verdict=\"%s\">",
+         available ? "true" : "false", expect,
+         available ? "pending" : "unavailable",
+         available && chromium ? "pending" : "untested");
+    put(p, "<h3>");
+    esc(p, s->title);
+    put(p, "</h3><p class=\"meta\"><code>");
+    esc(p, s->name);
+    if (available)
+        putf(p, "</code> · port %d · ", e->listener.port);
+    else
+        put(p, "</code> · not served · ");
+    putf(p, "<span class=\"intent\">%s</span></p>", intent_label(intent));
+    if (!available) {
+        put(p, "<p class=\"unavailable\">Unavailable in this build: ");
+        esc(p, e->unavailable);
+        put(p, "</p>");
+    }
+    put(p, "<p class=\"explain\">");
+    esc(p, s->explain);
+    put(p, "</p>");
+    tile_steps(p, s);
+    tile_clients(p, s);
+    if (available)
+        tile_command(p, e);
+    putf(p, "<p class=\"live\">This browser: <span class=\"result\">%s"
+            "</span>; expected: <span class=\"expected\">%s</span></p>",
+         available ? "not checked yet" : "not served",
+         chromium == NULL ? "no Chromium expectation" : expect);
+    put(p, "</article>\n");
+}
+
+/* Categories in first-seen order, with the control group first. */
+static size_t categories(const struct server *srv, const char **out,
+                         size_t max)
+{
+    size_t n = 0;
+    out[n++] = "control";
+    for (size_t i = 0; i < srv->n_entries && n < max; i++) {
+        const char *c = srv->entries[i].scenario->category;
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcmp(out[k], c) == 0;
+        if (!seen)
+            out[n++] = c;
+    }
+    return n;
+}
+
+static void header(struct page *p, const struct server *srv)
+{
+    size_t serving = srv->n_entries - catalogue_count_unavailable(srv);
+    put(p, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width\">"
+           "<title>shakedown: TLS that fails on purpose</title><style>");
+    if (buf_append(p->out, dashboard_css, dashboard_css_len) != 0)
+        p->failed = true;
+    put(p, "</style></head><body><header><h1>shakedown</h1>");
+    putf(p, "<p>%zu scenarios served by shakedown with wolfSSL %s. Trust "
+            "<a href=\"/ca.pem\">ca.pem</a> to check them from this "
+            "browser; <a href=\"/client.p12\">client.p12</a> (password "
+            "<code>shakedown</code>) is the test client certificate; "
+            "<a href=\"/scenarios.json\">scenarios.json</a> is the "
+            "catalogue for test harnesses; <a href=\"/events\">/events</a> "
+            "streams every connection's trace.</p>",
+         serving, tlsio_library_version());
+    put(p, "<p id=\"summary\" data-done=\"false\" data-expected=\"0\" "
+           "data-checked=\"0\">Checking what this browser does…</p>"
+           "<p class=\"legend\"><span class=\"intent-fail\">must fail</span> "
+           "<span class=\"intent-succeed\">should succeed</span> "
+           "<span class=\"intent-depends\">depends on the client</span></p>"
+           "</header>\n<main>");
+}
+
+int dashboard_page(const struct server *srv, struct buf *out)
+{
+    struct page p = {out, false};
+    const char *cats[64];
+    size_t n_cats = categories(srv, cats, 64);
+    header(&p, srv);
+    for (size_t k = 0; k < n_cats; k++) {
+        put(&p, "<section class=\"category\"><h2>");
+        esc(&p, cats[k]);
+        put(&p, "</h2><div class=\"tiles\">\n");
+        for (size_t i = 0; i < srv->n_entries; i++)
+            if (strcmp(srv->entries[i].scenario->category, cats[k]) == 0)
+                tile(&p, &srv->entries[i]);
+        put(&p, "</div></section>\n");
+    }
+    put(&p, "</main><aside><h2>Live connections</h2>"
+            "<p>Every connection to any scenario, as the server traces it."
+            "</p><ol id=\"events\" reversed></ol></aside><script>");
+    if (buf_append(out, dashboard_js, dashboard_js_len) != 0)
+        p.failed = true;
+    put(&p, "</script></body></html>\n");
+    return p.failed ? -1 : 0;
+}
