@@ -138,7 +138,7 @@ size_t catalogue_count_unavailable(const struct server *srv)
 {
     size_t n = 0;
     for (size_t i = 0; i < srv->n_entries; i++)
-        n += srv->entries[i].ctx == NULL;
+        n += srv->entries[i]->ctx == NULL;
     return n;
 }
 
@@ -177,7 +177,7 @@ static void print_table(const struct server *srv, FILE *out)
     fprintf(out, "%-28s %5s  %-12s %-11s %s\n", "NAME", "PORT", "CATEGORY",
             "VERSIONS", "TITLE");
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         char versions[16];
         scenario_versions_describe(e->scenario, versions, sizeof(versions));
         fprintf(out, "%-28s %5d  %-12s %-11s %s\n", e->scenario->name,
@@ -229,7 +229,7 @@ const char *catalogue_intent(const struct scenario *s)
  * listening (ephemeral ports), else the configured one. */
 static int reach_port(const struct server *srv, const struct server_entry *e)
 {
-    return e->listening ? e->listener.port
+    return e->listening ? e->port
                         : effective_port(srv, e->scenario);
 }
 
@@ -252,7 +252,7 @@ int catalogue_json(const struct server *srv, struct buf *b)
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         const struct scenario *s = e->scenario;
         char versions[16];
         scenario_versions_describe(s, versions, sizeof(versions));
@@ -309,7 +309,7 @@ static void print_markdown(const struct server *srv, FILE *out)
     fputs("| scenario | port | category | what it serves | default curl "
           "shows |\n|---|---|---|---|---|\n", out);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct scenario *s = srv->entries[i].scenario;
+        const struct scenario *s = srv->entries[i]->scenario;
         const struct scenario_expect *e = find_expect(s, "curl");
         fprintf(out, "| `%s` | %d | %s | ", s->name, effective_port(srv, s),
                 s->category);
@@ -324,7 +324,7 @@ static void print_markdown(const struct server *srv, FILE *out)
     fputs("\nReproduce each with curl (from the project directory):\n\n",
           out);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct scenario *s = srv->entries[i].scenario;
+        const struct scenario *s = srv->entries[i]->scenario;
         const struct scenario_expect *e = find_expect(s, "curl");
         char port[16], cmd[2048];
         if (e == NULL)
@@ -357,10 +357,10 @@ void catalogue_print_serving(const struct server *srv, FILE *out)
             serving == 1 ? "" : "s", srv->opt.bind);
     fprintf(out, "%-28s %5s  %s\n", "NAME", "PORT", "TITLE");
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         if (e->listening)
             fprintf(out, "%-28s %5d  %s\n", e->scenario->name,
-                    e->listener.port, e->scenario->title);
+                    e->port, e->scenario->title);
         else
             fprintf(out, "%-28s %5s  unavailable: %s\n", e->scenario->name,
                     "-", e->unavailable);

@@ -51,9 +51,9 @@ static void trace_accepted(struct conn *c)
     struct log_ev ev;
     ev_begin(&ev, c, "accepted");
     log_ev_str(&ev, "peer", c->peer);
-    log_ev_int(&ev, "port", c->entry->listener.port);
+    log_ev_int(&ev, "port", c->entry->port);
     log_ev_msg(&ev, "connection from %s to port %d (%s)", c->peer,
-               c->entry->listener.port, scenario_of(c)->title);
+               c->entry->port, scenario_of(c)->title);
     log_ev_end(&ev);
 }
 
@@ -343,13 +343,14 @@ static void on_closed(uv_handle_t *h)
     if (--c->open_handles > 0)
         return;
     trace_close(c);
-    server_conn_remove(c->server, c);
     if (c->ssl != NULL)
         wolfSSL_free(c->ssl);
     buf_free(&c->enc_in);
     buf_free(&c->enc_out);
     buf_free(&c->enc_writing);
     buf_free(&c->clear_in);
+    /* Last: the entry (and its contexts) may go with this connection. */
+    server_conn_remove(c->server, c);
     free(c);
 }
 

@@ -146,7 +146,7 @@ static void tile_command(struct page *p, const struct server_entry *e)
 {
     char port[16], cmd[2048];
     const struct scenario_expect *curl = plain_expect(e->scenario, "curl");
-    snprintf(port, sizeof(port), "%d", e->listener.port);
+    snprintf(port, sizeof(port), "%d", e->port);
     if (curl == NULL ||
         catalogue_command(e->scenario, curl, port, cmd, sizeof(cmd)) != 0)
         snprintf(cmd, sizeof(cmd),
@@ -170,7 +170,7 @@ static void tile(struct page *p, const struct server_entry *e)
     put(p, "\" data-scenario=\"");
     esc(p, s->name);
     putf(p, "\" data-intent=\"%s\" data-port=\"%d\" data-host=\"", intent,
-         available ? e->listener.port : 0);
+         available ? e->port : 0);
     esc(p, chromium && chromium->host[0] ? chromium->host : "localhost");
     putf(p, "\" data-available=\"%s\" data-browser-expect=\"%s\" "
             "data-browser-result=\"%s\" data-verdict=\"%s\">",
@@ -182,7 +182,7 @@ static void tile(struct page *p, const struct server_entry *e)
     put(p, "</h3><p class=\"meta\"><code>");
     esc(p, s->name);
     if (available)
-        putf(p, "</code> · port %d · ", e->listener.port);
+        putf(p, "</code> · port %d · ", e->port);
     else
         put(p, "</code> · not served · ");
     putf(p, "<span class=\"intent\">%s</span></p>", intent_label(intent));
@@ -212,7 +212,7 @@ static size_t categories(const struct server *srv, const char **out,
     size_t n = 0;
     out[n++] = "control";
     for (size_t i = 0; i < srv->n_entries && n < max; i++) {
-        const char *c = srv->entries[i].scenario->category;
+        const char *c = srv->entries[i]->scenario->category;
         bool seen = false;
         for (size_t k = 0; k < n && !seen; k++)
             seen = strcmp(out[k], c) == 0;
@@ -258,8 +258,8 @@ int dashboard_page(const struct server *srv, struct buf *out)
         esc(&p, cats[k]);
         put(&p, "</h2><div class=\"tiles\">\n");
         for (size_t i = 0; i < srv->n_entries; i++)
-            if (strcmp(srv->entries[i].scenario->category, cats[k]) == 0)
-                tile(&p, &srv->entries[i]);
+            if (strcmp(srv->entries[i]->scenario->category, cats[k]) == 0)
+                tile(&p, srv->entries[i]);
         put(&p, "</div></section>\n");
     }
     put(&p, "</main><aside><h2>Live connections</h2>"

@@ -187,7 +187,7 @@ static enum hello_status parse_body(const uint8_t *body, size_t len,
  * bytes into out (when out is not NULL). Returns the handshake bytes
  * available, or -1 with *why set. */
 static long gather(const uint8_t *data, size_t len, size_t want, uint8_t *out,
-                   struct hello *h, const char **why)
+                   bool partial, struct hello *h, const char **why)
 {
     size_t pos = 0, have = 0;
     h->n_records = 0;
@@ -208,8 +208,18 @@ static long gather(const uint8_t *data, size_t len, size_t want, uint8_t *out,
         }
         if (h->n_records == 0)
             h->record_version = (uint16_t)(r[1] << 8 | r[2]);
-        if (len - pos - RECORD_HEADER < rlen)
-            break; /* record incomplete */
+        if (len - pos - RECORD_HEADER < rlen) {
+            /* Record incomplete: its first bytes may still tell the
+             * declared length, so that an over-long hello is refused
+             * before it has all arrived. */
+            size_t avail = len - pos - RECORD_HEADER;
+            size_t n = avail < want - have ? avail : want - have;
+            if (partial && out != NULL) {
+                memcpy(out + have, r + RECORD_HEADER, n);
+                have += n;
+            }
+            break;
+        }
         size_t n = rlen < want - have ? rlen : want - have;
         if (out != NULL)
             memcpy(out + have, r + RECORD_HEADER, n);
@@ -235,7 +245,7 @@ enum hello_status hello_parse(const uint8_t *data, size_t len,
         return HELLO_ERROR;
     }
     uint8_t head[4];
-    long have = gather(data, len, sizeof(head), head, h, why);
+    long have = gather(data, len, sizeof(head), head, true, h, why);
     if (have < 0)
         return HELLO_ERROR;
     if (have < (long)sizeof(head))
@@ -251,7 +261,7 @@ enum hello_status hello_parse(const uint8_t *data, size_t len,
         return HELLO_ERROR;
     }
     size_t want = sizeof(head) + body;
-    have = gather(data, len, want, NULL, h, why);
+    have = gather(data, len, want, NULL, false, h, why);
     if (have < 0)
         return HELLO_ERROR;
     if ((size_t)have < want)
@@ -266,7 +276,7 @@ enum hello_status hello_parse(const uint8_t *data, size_t len,
             *why = "out of memory";
             return HELLO_ERROR;
         }
-        gather(data, len, want, msg, h, why);
+        gather(data, len, want, msg, false, h, why);
         st = parse_body(msg + 4, body, h, why);
         free(msg);
     }

@@ -4,6 +4,7 @@
  */
 #include "listener.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
@@ -28,30 +29,43 @@ static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
     return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
 }
 
-int listener_start(struct listener *l, uv_loop_t *loop, struct server *srv,
-                   struct server_entry *entry, const char *addr, int port,
-                   struct diag *d)
+static void on_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+struct listener *listener_new(uv_loop_t *loop, struct server *srv,
+                              struct server_entry *entry, const char *addr,
+                              int port, struct diag *d)
 {
     const char *file = entry->scenario->file;
     struct sockaddr_storage ss;
-    memset(l, 0, sizeof(*l));
+    if (resolve(addr, port, &ss) != 0) {
+        diag_set(d, NULL, 0, "--bind %s: not an IPv4 or IPv6 address", addr);
+        return NULL;
+    }
+    struct listener *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        diag_set(d, file, 0, "out of memory");
+        return NULL;
+    }
     l->server = srv;
     l->entry = entry;
-    if (resolve(addr, port, &ss) != 0)
-        return diag_set(d, NULL, 0, "--bind %s: not an IPv4 or IPv6 address",
-                        addr);
     int rc = uv_tcp_init(loop, &l->tcp);
-    if (rc != 0)
-        return diag_set(d, file, 0, "cannot create a socket: %s",
-                        uv_strerror(rc));
+    if (rc != 0) {
+        free(l);
+        diag_set(d, file, 0, "cannot create a socket: %s", uv_strerror(rc));
+        return NULL;
+    }
     l->tcp.data = l;
     rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc != 0) {
-        uv_close((uv_handle_t *)&l->tcp, NULL);
-        return diag_set(d, file, 0, "cannot listen on %s port %d: %s", addr,
-                        port, uv_strerror(rc));
+        uv_close((uv_handle_t *)&l->tcp, on_closed);
+        diag_set(d, file, 0, "cannot listen on %s port %d: %s", addr, port,
+                 uv_strerror(rc));
+        return NULL;
     }
     struct sockaddr_storage bound;
     int len = sizeof(bound);
@@ -59,11 +73,11 @@ int listener_start(struct listener *l, uv_loop_t *loop, struct server *srv,
     l->port = ntohs(bound.ss_family == AF_INET6
                         ? ((struct sockaddr_in6 *)&bound)->sin6_port
                         : ((struct sockaddr_in *)&bound)->sin_port);
-    return 0;
+    return l;
 }
 
-void listener_stop(struct listener *l)
+void listener_close(struct listener *l)
 {
     if (!uv_is_closing((uv_handle_t *)&l->tcp))
-        uv_close((uv_handle_t *)&l->tcp, NULL);
+        uv_close((uv_handle_t *)&l->tcp, on_closed);
 }

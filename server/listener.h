@@ -1,6 +1,7 @@
 /*
  * One listening TCP socket per scenario. A new connection is handed to
- * conn_accept together with the scenario's entry.
+ * conn_accept together with the listener's current entry; a reload can
+ * point a listener at a new entry without closing the socket.
  */
 #ifndef SHAKEDOWN_LISTENER_H
 #define SHAKEDOWN_LISTENER_H
@@ -16,13 +17,15 @@ struct listener {
     uv_tcp_t tcp;
     struct server *server;
     struct server_entry *entry;
-    int port; /* the bound port, known after listener_start */
+    int port; /* the bound port */
 };
 
-/* Binds addr:port (port 0: ephemeral) and starts accepting. */
-int listener_start(struct listener *l, uv_loop_t *loop, struct server *srv,
-                   struct server_entry *entry, const char *addr, int port,
-                   struct diag *d);
-void listener_stop(struct listener *l);
+/* Binds addr:port (port 0: ephemeral) and starts accepting. Returns the
+ * listener, or NULL with d filled. */
+struct listener *listener_new(uv_loop_t *loop, struct server *srv,
+                              struct server_entry *entry, const char *addr,
+                              int port, struct diag *d);
+/* Stops accepting; the listener is freed once its socket has closed. */
+void listener_close(struct listener *l);
 
 #endif

@@ -256,23 +256,24 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1; /* carry on */
 }
 
+static struct server_source source_of(const struct options *o)
+{
+    struct server_source src = {o->paths, o->n_paths,
+                                o->n_only ? o->only : NULL, o->n_only};
+    return src;
+}
+
 static int load_scenarios(const struct options *o, struct scenario_set *set)
 {
     struct diag d;
+    struct server_source src = source_of(o);
     diag_clear(&d);
-    for (size_t i = 0; i < o->n_paths; i++) {
-        if (scenario_load_path(set, o->paths[i], &d) != 0) {
+    if (server_load(&src, set, &d) != 0) {
+        if (d.file[0] == '\0')
+            fprintf(stderr, "shakedown: %s\n", d.msg);
+        else
             diag_print(&d, stderr);
-            return EXIT_USAGE;
-        }
-    }
-    scenario_set_sort(set);
-    for (size_t i = 0; i < o->n_only; i++) {
-        if (scenario_find(set, o->only[i]) == NULL) {
-            fprintf(stderr, "shakedown: --only: no scenario named \"%s\" "
-                    "(see --list)\n", o->only[i]);
-            return EXIT_USAGE;
-        }
+        return EXIT_USAGE;
     }
     return EXIT_OK;
 }
@@ -283,7 +284,7 @@ static size_t report_unavailable(const struct server *srv)
 {
     size_t broken = 0;
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         if (e->ctx != NULL)
             continue;
         fprintf(stderr, "%s: scenario \"%s\" is unavailable: %s\n",
@@ -354,8 +355,10 @@ int main(int argc, char **argv)
         goto free_set;
     struct diag d;
     diag_clear(&d);
-    if (server_prepare(&srv, &set, o.n_only ? o.only : NULL, o.n_only,
-                       &o.server, &d) != 0) {
+    struct server_source src = source_of(&o);
+    rc = server_prepare(&srv, &set, &src, &o.server, &d);
+    scenario_set_free(&set); /* the entries hold copies */
+    if (rc != 0) {
         diag_print(&d, stderr);
         rc = EXIT_RUNTIME;
         goto free_server;

@@ -90,23 +90,79 @@ static void prepare_entry(struct server_entry *e,
     }
 }
 
+static void entry_free(struct server_entry *e)
+{
+    if (e->ctx)
+        wolfSSL_CTX_free(e->ctx);
+    if (e->sni_ctx)
+        wolfSSL_CTX_free(e->sni_ctx);
+    tlsio_assets_free(&e->assets);
+    free(e);
+}
+
+/* A new entry for s with its contexts built, or NULL when out of memory. */
+static struct server_entry *entry_new(const struct scenario *s,
+                                      const struct server_options *opt)
+{
+    struct server_entry *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    e->scenario_copy = *s;
+    e->scenario = &e->scenario_copy;
+    prepare_entry(e, opt);
+    return e;
+}
+
+/* Builds entries for the selected scenarios of set into *out. */
+static int build_entries(const struct scenario_set *set,
+                         const struct server_source *source,
+                         const struct server_options *opt,
+                         struct server_entry ***out, size_t *n_out,
+                         struct diag *d)
+{
+    struct server_entry **v = calloc(set->count ? set->count : 1, sizeof(*v));
+    size_t n = 0;
+    if (v == NULL)
+        return diag_set(d, NULL, 0, "out of memory");
+    for (size_t i = 0; i < set->count; i++) {
+        if (!wanted(&set->items[i], source->only, source->n_only))
+            continue;
+        if ((v[n] = entry_new(&set->items[i], opt)) == NULL) {
+            while (n > 0)
+                entry_free(v[--n]);
+            free(v);
+            return diag_set(d, NULL, 0, "out of memory");
+        }
+        n++;
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+int server_load(const struct server_source *source, struct scenario_set *set,
+                struct diag *d)
+{
+    for (size_t i = 0; i < source->n_paths; i++)
+        if (scenario_load_path(set, source->paths[i], d) != 0)
+            return -1;
+    scenario_set_sort(set);
+    for (size_t i = 0; i < source->n_only; i++)
+        if (scenario_find(set, source->only[i]) == NULL)
+            return diag_set(d, NULL, 0,
+                            "--only: no scenario named \"%s\" (see --list)",
+                            source->only[i]);
+    return 0;
+}
+
 int server_prepare(struct server *srv, const struct scenario_set *set,
-                   const char *const *only, size_t n_only,
+                   const struct server_source *source,
                    const struct server_options *opt, struct diag *d)
 {
     memset(srv, 0, sizeof(*srv));
     srv->opt = *opt;
-    srv->entries = calloc(set->count ? set->count : 1, sizeof(*srv->entries));
-    if (srv->entries == NULL)
-        return diag_set(d, NULL, 0, "out of memory");
-    for (size_t i = 0; i < set->count; i++) {
-        if (!wanted(&set->items[i], only, n_only))
-            continue;
-        struct server_entry *e = &srv->entries[srv->n_entries++];
-        e->scenario = &set->items[i];
-        prepare_entry(e, opt);
-    }
-    return 0;
+    srv->source = *source;
+    return build_entries(set, source, opt, &srv->entries, &srv->n_entries, d);
 }
 
 static int write_ports_file(const struct server *srv, struct diag *d)
@@ -120,12 +176,12 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         if (!e->listening)
             continue;
         json_object_begin(&j);
         json_kv_string(&j, "name", e->scenario->name);
-        json_kv_int(&j, "port", e->listener.port);
+        json_kv_int(&j, "port", e->port);
         json_object_end(&j);
     }
     json_array_end(&j);
@@ -139,7 +195,7 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     json_key(&j, "unavailable");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = &srv->entries[i];
+        const struct server_entry *e = srv->entries[i];
         if (e->listening)
             continue;
         json_object_begin(&j);
@@ -174,6 +230,17 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     return rc;
 }
 
+static void stop_listeners(struct server *srv)
+{
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        struct server_entry *e = srv->entries[i];
+        if (e->listener != NULL)
+            listener_close(e->listener);
+        e->listener = NULL;
+        e->listening = false;
+    }
+}
+
 static void on_drain_timeout(uv_timer_t *t)
 {
     struct server *srv = t->data;
@@ -192,9 +259,7 @@ static void server_drain(struct server *srv)
         return;
     }
     srv->draining = true;
-    for (size_t i = 0; i < srv->n_entries; i++)
-        if (srv->entries[i].listening)
-            listener_stop(&srv->entries[i].listener);
+    stop_listeners(srv);
     dashboard_stop_accepting(&srv->dashboard);
     if (srv->n_conns == 0 || srv->opt.drain_ms == 0) {
         log_info("SIGTERM: stopping (no connections open)");
@@ -270,31 +335,242 @@ static void warn_if_exposed(const char *bind)
                  bind);
 }
 
+/* A replaced entry goes when its last connection does. */
+static void retire(struct server *srv, struct server_entry *e)
+{
+    if (e->listener != NULL)
+        listener_close(e->listener);
+    e->listener = NULL;
+    e->listening = false;
+    if (e->refs == 0) {
+        entry_free(e);
+        return;
+    }
+    e->retired = true;
+    e->next_retired = srv->retired;
+    srv->retired = e;
+}
+
+static void unretire(struct server *srv, struct server_entry *e)
+{
+    for (struct server_entry **p = &srv->retired; *p; p = &(*p)->next_retired)
+        if (*p == e) {
+            *p = e->next_retired;
+            return;
+        }
+}
+
+/* ---- reload ----------------------------------------------------------- */
+
+static struct server_entry *find_entry(struct server_entry **v, size_t n,
+                                       const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i]->scenario->name, name) == 0)
+            return v[i];
+    return NULL;
+}
+
+/* The loader zeroes a scenario before filling it, so equal files give
+ * equal bytes. */
+static bool same_scenario(const struct scenario *a, const struct scenario *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static const char *const reload_refused =
+    "SIGHUP: reload refused, every scenario keeps serving as before";
+
+static int entry_listen(struct server *srv, struct server_entry *e,
+                        struct diag *d);
+
+/* "file:line: message", or what of it is known. */
+static void log_refusal(const struct diag *d)
+{
+    if (d->file[0] == '\0')
+        log_info("%s: %s", reload_refused, d->msg);
+    else if (d->line > 0)
+        log_info("%s: %s:%d: %s", reload_refused, d->file, d->line, d->msg);
+    else
+        log_info("%s: %s: %s", reload_refused, d->file, d->msg);
+}
+
+
+/* The new entries that a reload may take: all loaded, none broken by
+ * bad input. Unchanged ones are the old entries themselves. */
+static int reload_entries(struct server *srv, struct server_entry ***out,
+                          size_t *n_out)
+{
+    struct scenario_set set = {0};
+    struct diag d;
+    diag_clear(&d);
+    int rc = server_load(&srv->source, &set, &d);
+    if (rc == 0)
+        rc = build_entries(&set, &srv->source, &srv->opt, out, n_out, &d);
+    scenario_set_free(&set);
+    if (rc != 0) {
+        log_refusal(&d);
+        return -1;
+    }
+    for (size_t i = 0; i < *n_out; i++) {
+        struct server_entry *e = (*out)[i];
+        struct server_entry *old =
+            find_entry(srv->entries, srv->n_entries, e->scenario->name);
+        if (e->ctx == NULL && !e->unsupported) {
+            log_info("%s: %s: scenario \"%s\": %s", reload_refused,
+                     e->scenario->file, e->scenario->name, e->unavailable);
+            rc = -1;
+        } else if (old != NULL && same_scenario(old->scenario, e->scenario)) {
+            entry_free(e);
+            (*out)[i] = old;
+        }
+    }
+    return rc;
+}
+
+/* Binds what needs a new socket: a changed scenario on the port it
+ * already has takes over the old listener instead. */
+static int reload_bind(struct server *srv, struct server_entry **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct server_entry *e = v[i];
+        if (e->listening || e->ctx == NULL)
+            continue; /* an old entry kept as it is, or not servable */
+        struct server_entry *old =
+            find_entry(srv->entries, srv->n_entries, e->scenario->name);
+        if (old != NULL && old->listening &&
+            (srv->opt.ephemeral || port_for(srv, e->scenario) == old->port))
+            continue;
+        struct diag d;
+        diag_clear(&d);
+        if (entry_listen(srv, e, &d) != 0) {
+            log_refusal(&d);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool contains(struct server_entry **v, size_t n,
+                     const struct server_entry *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == e)
+            return true;
+    return false;
+}
+
+/* Undoes reload_entries and reload_bind: the new entries and their
+ * sockets go, the old ones stay untouched. */
+static void reload_discard(struct server *srv, struct server_entry **v,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (contains(srv->entries, srv->n_entries, v[i]))
+            continue;
+        if (v[i]->listener != NULL)
+            listener_close(v[i]->listener);
+        entry_free(v[i]);
+    }
+    free(v);
+}
+
+static void reload_commit(struct server *srv, struct server_entry **v,
+                          size_t n)
+{
+    size_t added = 0, changed = 0, kept = 0, removed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct server_entry *e = v[i];
+        struct server_entry *old =
+            find_entry(srv->entries, srv->n_entries, e->scenario->name);
+        if (old == e) {
+            kept++;
+            continue;
+        }
+        old != NULL ? changed++ : added++;
+        if (old != NULL && old->listening && !e->listening && e->ctx) {
+            e->listener = old->listener; /* same port, same socket */
+            e->listener->entry = e;
+            e->port = old->port;
+            e->listening = true;
+            old->listener = NULL;
+        }
+    }
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        struct server_entry *old = srv->entries[i];
+        if (contains(v, n, old))
+            continue;
+        removed += find_entry(v, n, old->scenario->name) == NULL;
+        retire(srv, old);
+    }
+    free(srv->entries);
+    srv->entries = v;
+    srv->n_entries = n;
+    log_info("SIGHUP: reloaded: %zu added, %zu changed, %zu removed, %zu "
+             "unchanged; connections in progress finish as they began",
+             added, changed, removed, kept);
+}
+
+int server_reload(struct server *srv)
+{
+    struct server_entry **v = NULL;
+    size_t n = 0;
+    if (srv->draining || srv->stopping)
+        return -1;
+    if (reload_entries(srv, &v, &n) != 0 || reload_bind(srv, v, n) != 0) {
+        if (v != NULL)
+            reload_discard(srv, v, n);
+        return -1;
+    }
+    reload_commit(srv, v, n);
+    struct diag d;
+    diag_clear(&d);
+    if (srv->opt.ports_file != NULL && write_ports_file(srv, &d) != 0)
+        log_info("SIGHUP: %s: %s", d.file, d.msg);
+    return 0;
+}
+
+static void on_reload_signal(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    log_info("SIGHUP: re-reading the scenario files");
+    server_reload(h->data);
+}
+
+/* Binds e on its port. Returns 0, or -1 with d filled. */
+static int entry_listen(struct server *srv, struct server_entry *e,
+                        struct diag *d)
+{
+    int port = port_for(srv, e->scenario);
+    if (port > 65535)
+        return diag_set(d, e->scenario->file, e->scenario->line,
+                        "port %d with --port-offset %d is above 65535",
+                        e->scenario->port, srv->opt.port_offset);
+    e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port, d);
+    if (e->listener == NULL)
+        return -1;
+    e->port = e->listener->port;
+    e->listening = true;
+    return 0;
+}
+
 int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
 {
     srv->loop = loop;
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        struct server_entry *e = &srv->entries[i];
-        if (e->ctx == NULL)
-            continue;
-        int port = port_for(srv, e->scenario);
-        if (port > 65535)
-            return diag_set(d, e->scenario->file, e->scenario->line,
-                            "port %d with --port-offset %d is above 65535",
-                            e->scenario->port, srv->opt.port_offset);
-        if (listener_start(&e->listener, loop, srv, e, srv->opt.bind, port,
-                           d) != 0)
+    for (size_t i = 0; i < srv->n_entries; i++)
+        if (srv->entries[i]->ctx != NULL &&
+            entry_listen(srv, srv->entries[i], d) != 0)
             return -1;
-        e->listening = true;
-    }
     if (start_dashboard(srv, loop, d) != 0)
         return -1;
     warn_if_exposed(srv->opt.bind);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
-    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_init(loop, &srv->sighup);
+    srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&srv->sighup, on_reload_signal, SIGHUP);
     uv_timer_init(loop, &srv->drain_timer);
     srv->drain_timer.data = srv;
     uv_signal_init(loop, &srv->sigusr1);
@@ -310,19 +586,18 @@ void server_stop(struct server *srv)
     if (srv->stopping)
         return;
     srv->stopping = true;
-    for (size_t i = 0; i < srv->n_entries; i++)
-        if (srv->entries[i].listening)
-            listener_stop(&srv->entries[i].listener);
+    stop_listeners(srv);
     /* conn_abort leaves c listed until its handles have closed. */
     for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
         next = c->next;
         conn_abort(c, "server shutting down");
     }
     dashboard_stop(&srv->dashboard);
-    if (!uv_is_closing((uv_handle_t *)&srv->sigint)) {
+    if (srv->loop != NULL && !uv_is_closing((uv_handle_t *)&srv->sigint)) {
         uv_close((uv_handle_t *)&srv->drain_timer, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
+        uv_close((uv_handle_t *)&srv->sighup, NULL);
         uv_close((uv_handle_t *)&srv->sigusr1, NULL);
     }
 }
@@ -335,12 +610,11 @@ int server_run(struct server *srv)
 
 void server_free(struct server *srv)
 {
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        if (srv->entries[i].ctx)
-            wolfSSL_CTX_free(srv->entries[i].ctx);
-        if (srv->entries[i].sni_ctx)
-            wolfSSL_CTX_free(srv->entries[i].sni_ctx);
-        tlsio_assets_free(&srv->entries[i].assets);
+    for (size_t i = 0; i < srv->n_entries; i++)
+        entry_free(srv->entries[i]);
+    for (struct server_entry *e = srv->retired, *next; e != NULL; e = next) {
+        next = e->next_retired;
+        entry_free(e);
     }
     free(srv->entries);
     memset(srv, 0, sizeof(*srv));
@@ -355,6 +629,7 @@ void server_conn_add(struct server *srv, struct conn *c)
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
+    c->entry->refs++;
 }
 
 void server_conn_remove(struct server *srv, struct conn *c)
@@ -367,6 +642,11 @@ void server_conn_remove(struct server *srv, struct conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->n_conns--;
+    struct server_entry *e = c->entry;
+    if (--e->refs == 0 && e->retired) {
+        unretire(srv, e);
+        entry_free(e);
+    }
     if (srv->draining && srv->n_conns == 0 && !srv->stopping) {
         log_info("drain: every connection finished; stopping");
         server_stop(srv);

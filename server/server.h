@@ -35,9 +35,12 @@ struct server_options {
     int dashboard_port; /* -1: no dashboard */
 };
 
-/* One scenario as this build and these files can serve it. */
+/* One scenario as this build and these files can serve it. An entry owns
+ * a copy of its scenario; connections hold a reference, so an entry that a
+ * reload replaced lives on, retired, until its last connection ends. */
 struct server_entry {
-    const struct scenario *scenario;
+    struct scenario scenario_copy;
+    const struct scenario *scenario; /* &scenario_copy */
     WOLFSSL_CTX *ctx;     /* the default identity */
     WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
     struct tlsio_assets assets; /* outlives both contexts */
@@ -45,20 +48,35 @@ struct server_entry {
     char sni_chain[600]; /* the SNI identity */
     char unavailable[512]; /* empty when servable */
     bool unsupported;      /* unavailable because of the library */
-    struct listener listener;
+    struct listener *listener; /* NULL when not listening */
+    int port;                  /* the bound port while listening */
     bool listening;
+    size_t refs; /* open connections */
+    bool retired;
+    struct server_entry *next_retired;
+};
+
+/* Where the scenarios come from, kept for SIGHUP. */
+struct server_source {
+    const char *const *paths;
+    size_t n_paths;
+    const char *const *only; /* NULL: all */
+    size_t n_only;
 };
 
 struct server {
     uv_loop_t *loop;
     struct server_options opt;
-    struct server_entry *entries;
+    struct server_source source;
+    struct server_entry **entries; /* the current set, sorted by name */
     size_t n_entries;
+    struct server_entry *retired; /* replaced, still serving connections */
     struct conn *conns; /* every open connection, for shutdown */
     size_t n_conns;
     uint64_t next_conn_id;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sighup;  /* re-reads the scenario files */
     uv_signal_t sigusr1; /* prints a stats line */
     uv_timer_t drain_timer;
     struct dashboard dashboard;
@@ -66,11 +84,19 @@ struct server {
     bool stopping;
 };
 
-/* Builds contexts for the scenarios of set whose names pass only (NULL:
- * all). Scenarios that cannot be served are kept, marked unavailable. */
+/* Loads the scenario files of source (file:line errors into d). */
+int server_load(const struct server_source *source, struct scenario_set *set,
+                struct diag *d);
+
+/* Builds an entry (with contexts) for every scenario of set that source
+ * selects; the entries copy what they need, so set may be freed after.
+ * Scenarios that cannot be served are kept, marked unavailable. */
 int server_prepare(struct server *srv, const struct scenario_set *set,
-                   const char *const *only, size_t n_only,
+                   const struct server_source *source,
                    const struct server_options *opt, struct diag *d);
+/* SIGHUP: re-reads the files; all valid, the new set replaces the old,
+ * else nothing changes. Returns 0 when the new set is in place. */
+int server_reload(struct server *srv);
 /* Binds every available scenario and writes the ports file. */
 int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d);
 /* Runs until SIGINT or SIGTERM, then closes everything. */
