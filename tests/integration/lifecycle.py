@@ -144,7 +144,7 @@ class Reload(unittest.TestCase):
         self.assertIn("delta, new", get(srv.port["delta"]))
         self.assertIn("alpha, first version", get(srv.port["alpha"]))
         self.assertTrue(refused(old["gamma"]), "a removed scenario still accepts")
-        self.assertEqual(srv.stats()[0], 0)
+        self.assertTrue(wait_for(lambda: srv.stats()[0] == 0), "connections left open")
         self.assertEqual(srv.stop(), 0)
 
     def test_invalid_file_changes_nothing(self):
