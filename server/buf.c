@@ -68,16 +68,29 @@ const uint8_t *buf_head(const struct buf *b)
     return b->data + b->off;
 }
 
+/* An emptied buffer keeps small storage for the next record and gives
+ * back large storage: thousands of idle or stalled connections must not
+ * each hold the biggest read or flight they ever saw. */
+static void emptied(struct buf *b)
+{
+    b->off = b->len = 0;
+    if (b->cap > BUF_KEEP) {
+        free(b->data);
+        b->data = NULL;
+        b->cap = 0;
+    }
+}
+
 void buf_consume(struct buf *b, size_t n)
 {
     b->off += n;
     if (b->off >= b->len)
-        b->off = b->len = 0;
+        emptied(b);
 }
 
 void buf_reset(struct buf *b)
 {
-    b->off = b->len = 0;
+    emptied(b);
 }
 
 void buf_swap(struct buf *a, struct buf *b)

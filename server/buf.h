@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define BUF_KEEP 4096 /* storage an emptied buffer may keep */
+
 struct buf {
     uint8_t *data;
     size_t off; /* first unconsumed byte */
@@ -25,6 +27,7 @@ uint8_t *buf_reserve(struct buf *b, size_t n);
 void buf_commit(struct buf *b, size_t n);
 size_t buf_pending(const struct buf *b);
 const uint8_t *buf_head(const struct buf *b);
+/* Both free storage over BUF_KEEP once the buffer is empty. */
 void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
 /* Exchanges the contents of two buffers. */

@@ -415,6 +415,7 @@ static void start_stall(struct conn *c)
 {
     c->state = CONN_STALL;
     buf_reset(&c->enc_out);
+    buf_free(&c->enc_in); /* nothing more is read from a stall */
     c->out_allowed = SIZE_MAX;
     uv_timer_start(&c->timer, on_timer,
                    fault_bound_ms(c, &scenario_of(c)->fault), 0);
@@ -947,29 +948,31 @@ static void pump(struct conn *c)
 
 /* ---- socket callbacks ------------------------------------------------- */
 
+/* One read buffer for the whole loop: libuv calls on_read right after
+ * on_alloc, and the bytes are copied into the connection's buffer at
+ * their real size, so an idle connection holds no 16 KB read area. */
+static uint8_t read_area[READ_CHUNK];
+
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 {
+    (void)h;
     (void)hint;
-    struct conn *c = h->data;
-    uint8_t *p = buf_reserve(&c->enc_in, READ_CHUNK);
-    *out = uv_buf_init((char *)p, p ? READ_CHUNK : 0);
+    *out = uv_buf_init((char *)read_area, sizeof(read_area));
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
 {
-    (void)b;
     struct conn *c = stream->data;
     if (nread > 0) {
         c->bytes_in += (uint64_t)nread;
-        buf_commit(&c->enc_in, (size_t)nread);
-        record_scan_feed(&c->scan,
-                         buf_head(&c->enc_in) + buf_pending(&c->enc_in) -
-                             (size_t)nread,
-                         (size_t)nread);
+        record_scan_feed(&c->scan, (const uint8_t *)b->base, (size_t)nread);
         if (c->state >= CONN_STALL)
-            buf_reset(&c->enc_in); /* stalling or closing: discard */
-        else
-            pump(c);
+            return; /* stalling or closing: discard */
+        if (buf_append(&c->enc_in, b->base, (size_t)nread) != 0) {
+            finish(c, "out of memory", CONN_END_RST);
+            return;
+        }
+        pump(c);
         return;
     }
     if (nread == 0)
