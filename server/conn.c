@@ -948,10 +948,10 @@ static void pump(struct conn *c)
 
 /* ---- socket callbacks ------------------------------------------------- */
 
-/* One read buffer for the whole loop: libuv calls on_read right after
- * on_alloc, and the bytes are copied into the connection's buffer at
- * their real size, so an idle connection holds no 16 KB read area. */
-static uint8_t read_area[READ_CHUNK];
+/* One read buffer per loop (so per thread): libuv calls on_read right
+ * after on_alloc, and the bytes are copied into the connection's buffer
+ * at their real size, so an idle connection holds no 16 KB read area. */
+static _Thread_local uint8_t read_area[READ_CHUNK];
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 {
@@ -1049,7 +1049,8 @@ void conn_accept(struct server *srv, struct server_entry *entry,
     describe_peer(c);
     trace_accepted(c);
     uv_tcp_nodelay(&c->tcp, 1);
-    if (srv->n_conns > srv->opt.max_connections) {
+    if (__atomic_load_n(srv->open_total, __ATOMIC_RELAXED) >
+        srv->opt.max_connections) {
         finish(c, "over the connection limit", CONN_END_RST);
         return;
     }

@@ -290,9 +290,9 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- the event stream ------------------------------------------------- */
 
-static void on_event(void *arg, const char *json, size_t len)
+/* Sends one "data: ...\n\n" frame to every stream. */
+static void broadcast(struct dashboard *d, const uint8_t *frame, size_t len)
 {
-    struct dashboard *d = arg;
     for (struct dash_client *c = d->clients; c != NULL; c = c->next) {
         if (!c->streaming || c->closing)
             continue;
@@ -303,15 +303,56 @@ static void on_event(void *arg, const char *json, size_t len)
         }
         struct buf out;
         buf_init(&out);
-        if (buf_append(&out, "data: ", 6) != 0 ||
-            buf_append(&out, json, len) != 0 ||
-            buf_append(&out, "\n\n", 2) != 0) {
+        if (buf_append(&out, frame, len) != 0) {
             buf_free(&out);
             client_close(c);
             continue;
         }
         client_send(c, &out);
     }
+}
+
+static int frame(struct buf *b, const char *json, size_t len)
+{
+    if (buf_append(b, "data: ", 6) != 0 || buf_append(b, json, len) != 0 ||
+        buf_append(b, "\n\n", 2) != 0)
+        return -1;
+    return 0;
+}
+
+/* Frames that worker threads queued, sent from the dashboard's loop. */
+static void on_async(uv_async_t *h)
+{
+    struct dashboard *d = h->data;
+    struct buf frames;
+    buf_init(&frames);
+    uv_mutex_lock(&d->lock);
+    buf_swap(&frames, &d->pending);
+    uv_mutex_unlock(&d->lock);
+    if (buf_pending(&frames) > 0)
+        broadcast(d, buf_head(&frames), buf_pending(&frames));
+    buf_free(&frames);
+}
+
+/* The log's sink: any thread, never concurrently (the log holds a lock). */
+static void on_event(void *arg, const char *json, size_t len)
+{
+    struct dashboard *d = arg;
+    uv_thread_t self = uv_thread_self();
+    if (uv_thread_equal(&self, &d->thread)) {
+        struct buf b;
+        buf_init(&b);
+        if (frame(&b, json, len) == 0)
+            broadcast(d, buf_head(&b), buf_pending(&b));
+        buf_free(&b);
+        return;
+    }
+    uv_mutex_lock(&d->lock);
+    /* A dashboard nobody reads keeps at most one backlog's worth. */
+    if (buf_pending(&d->pending) < DASH_STREAM_BACKLOG)
+        frame(&d->pending, json, len);
+    uv_mutex_unlock(&d->lock);
+    uv_async_send(&d->async);
 }
 
 /* ---- the listener ----------------------------------------------------- */
@@ -352,8 +393,20 @@ int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
     snprintf(d->url, sizeof(d->url), v6 ? "http://[%s]:%d/" : "http://%s:%d/",
              addr, d->port);
     d->listening = true;
+    d->thread = uv_thread_self();
+    uv_mutex_init(&d->lock);
+    buf_init(&d->pending);
+    uv_async_init(loop, &d->async, on_async);
+    d->async.data = d;
     log_set_sink(on_event, d);
     return 0;
+}
+
+static void on_async_closed(uv_handle_t *h)
+{
+    struct dashboard *d = h->data;
+    buf_free(&d->pending);
+    uv_mutex_destroy(&d->lock);
 }
 
 void dashboard_stop_accepting(struct dashboard *d)
@@ -367,7 +420,9 @@ void dashboard_stop(struct dashboard *d)
     if (!d->listening)
         return;
     dashboard_stop_accepting(d);
-    log_set_sink(NULL, NULL);
+    log_set_sink(NULL, NULL); /* no event arrives after this */
     for (struct dash_client *c = d->clients; c != NULL; c = c->next)
         client_close(c);
+    uv_close((uv_handle_t *)&d->async, on_async_closed);
+    d->listening = false;
 }

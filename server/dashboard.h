@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "diag.h"
 
 struct server;
@@ -25,6 +26,11 @@ struct dashboard {
     char url[96];
     struct dash_client *clients;
     size_t n_clients;
+    /* Events logged on worker threads wait here for the dashboard's. */
+    uv_thread_t thread;
+    uv_async_t async;
+    uv_mutex_t lock;
+    struct buf pending; /* "data: ...\n\n" frames, under lock */
 };
 
 /* Binds addr:port (0: ephemeral) and starts serving. */

@@ -4,7 +4,9 @@
  */
 #include "listener.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "conn.h"
@@ -29,6 +31,17 @@ static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
     return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
 }
 
+static int set_reuseport(uv_tcp_t *tcp)
+{
+    uv_os_fd_t fd;
+    int one = 1;
+    int rc = uv_fileno((uv_handle_t *)tcp, &fd);
+    if (rc == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+        rc = uv_translate_sys_error(errno);
+    return rc;
+}
+
 static void on_closed(uv_handle_t *h)
 {
     free(h->data);
@@ -36,7 +49,7 @@ static void on_closed(uv_handle_t *h)
 
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
-                              int port, struct diag *d)
+                              int port, bool reuseport, struct diag *d)
 {
     const char *file = entry->scenario->file;
     struct sockaddr_storage ss;
@@ -51,14 +64,20 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
     }
     l->server = srv;
     l->entry = entry;
-    int rc = uv_tcp_init(loop, &l->tcp);
+    /* SO_REUSEPORT must be set before bind, and libuv 1.44 has no flag
+     * for it: create the socket now and set it by hand. */
+    int rc = reuseport ? uv_tcp_init_ex(loop, &l->tcp, ss.ss_family)
+                       : uv_tcp_init(loop, &l->tcp);
     if (rc != 0) {
         free(l);
         diag_set(d, file, 0, "cannot create a socket: %s", uv_strerror(rc));
         return NULL;
     }
     l->tcp.data = l;
-    rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
+    if (reuseport)
+        rc = set_reuseport(&l->tcp);
+    if (rc == 0)
+        rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc != 0) {

@@ -6,6 +6,8 @@
 #ifndef SHAKEDOWN_LISTENER_H
 #define SHAKEDOWN_LISTENER_H
 
+#include <stdbool.h>
+
 #include <uv.h>
 
 #include "diag.h"
@@ -20,11 +22,12 @@ struct listener {
     int port; /* the bound port */
 };
 
-/* Binds addr:port (port 0: ephemeral) and starts accepting. Returns the
- * listener, or NULL with d filled. */
+/* Binds addr:port (port 0: ephemeral) and starts accepting; with
+ * reuseport, other sockets may bind the same port (worker loops). Returns
+ * the listener, or NULL with d filled. */
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
-                              int port, struct diag *d);
+                              int port, bool reuseport, struct diag *d);
 /* Stops accepting; the listener is freed once its socket has closed. */
 void listener_close(struct listener *l);
 

@@ -5,18 +5,32 @@
  */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static enum log_format format = LOG_TEXT;
+/* Worker loops log from their own threads: the sink is called under a
+ * lock, and each line goes out under stderr's own lock. */
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static log_sink_fn *sink;
 static void *sink_arg;
 
 void log_set_sink(log_sink_fn *fn, void *arg)
 {
+    pthread_mutex_lock(&sink_lock);
     sink = fn;
     sink_arg = arg;
+    pthread_mutex_unlock(&sink_lock);
+}
+
+static void to_sink(const char *json, size_t len)
+{
+    pthread_mutex_lock(&sink_lock);
+    if (sink != NULL)
+        sink(sink_arg, json, len);
+    pthread_mutex_unlock(&sink_lock);
 }
 
 void log_set_format(enum log_format f)
@@ -37,9 +51,11 @@ int log_parse_format(const char *s, enum log_format *f)
 
 static void emit(const char *line, size_t len)
 {
+    flockfile(stderr);
     fwrite(line, 1, len, stderr);
     fputc('\n', stderr);
     fflush(stderr);
+    funlockfile(stderr);
 }
 
 void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,
@@ -96,13 +112,10 @@ void log_ev_msg(struct log_ev *ev, const char *fmt, ...)
 
 void log_ev_end(struct log_ev *ev)
 {
-    if (format == LOG_JSON || sink != NULL) {
-        json_kv_string(&ev->json, "msg", ev->msg);
-        json_object_end(&ev->json);
-        if (sink != NULL && !ev->json.failed)
-            sink(sink_arg, (const char *)buf_head(&ev->line),
-                 buf_pending(&ev->line));
-    }
+    json_kv_string(&ev->json, "msg", ev->msg);
+    json_object_end(&ev->json);
+    if (!ev->json.failed)
+        to_sink((const char *)buf_head(&ev->line), buf_pending(&ev->line));
     if (format == LOG_JSON) {
         emit((const char *)buf_head(&ev->line), buf_pending(&ev->line));
     } else {
@@ -128,8 +141,6 @@ void log_info(const char *fmt, ...)
         char line[1100];
         int n = snprintf(line, sizeof(line), "shakedown: %s", msg);
         emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-        if (sink == NULL)
-            return;
     }
     struct buf b;
     struct json j;
@@ -141,7 +152,7 @@ void log_info(const char *fmt, ...)
     json_object_end(&j);
     if (format == LOG_JSON)
         emit((const char *)buf_head(&b), buf_pending(&b));
-    if (sink != NULL && !j.failed)
-        sink(sink_arg, (const char *)buf_head(&b), buf_pending(&b));
+    if (!j.failed)
+        to_sink((const char *)buf_head(&b), buf_pending(&b));
     buf_free(&b);
 }

@@ -72,6 +72,9 @@ static void usage(FILE *out)
         "  --dashboard-port N   port of the plain-HTTP dashboard (9400; with\n"
         "                       --ephemeral-ports an ephemeral one)\n"
         "  --no-dashboard       no dashboard\n"
+        "  --workers N          event loops on threads of their own, sharing\n"
+        "                       the ports (SO_REUSEPORT); SIGHUP reloads\n"
+        "                       need 1 (default 1)\n"
         "  --allow-readable-keys  serve private keys that other users can\n"
         "                       read (refused by default)\n"
         "  --list               list the scenarios and exit\n"
@@ -117,7 +120,7 @@ enum {
     OPT_SCENARIOS = 1000, OPT_CERTS, OPT_ONLY, OPT_BIND, OPT_PORT_OFFSET,
     OPT_EPHEMERAL, OPT_PORTS_FILE, OPT_LOG_FORMAT, OPT_HS_TIMEOUT,
     OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_MAX_HELLO, OPT_DRAIN,
-    OPT_DASHBOARD_PORT, OPT_NO_DASHBOARD, OPT_ALLOW_KEYS, OPT_LIST, OPT_JSON,
+    OPT_DASHBOARD_PORT, OPT_NO_DASHBOARD, OPT_ALLOW_KEYS, OPT_WORKERS, OPT_LIST, OPT_JSON,
     OPT_MARKDOWN,
     OPT_CHECK, OPT_HELP, OPT_VERSION
 };
@@ -142,6 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"dashboard-port", required_argument, NULL, OPT_DASHBOARD_PORT},
         {"no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD},
         {"allow-readable-keys", no_argument, NULL, OPT_ALLOW_KEYS},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"list", no_argument, NULL, OPT_LIST},
         {"json", no_argument, NULL, OPT_JSON},
         {"markdown", no_argument, NULL, OPT_MARKDOWN},
@@ -224,6 +228,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_NO_DASHBOARD: o->server.dashboard_port = -1; break;
         case OPT_ALLOW_KEYS: o->server.allow_readable_keys = true; break;
+        case OPT_WORKERS:
+            if (parse_count("--workers", optarg, 1, 64, &n))
+                return EXIT_USAGE;
+            o->server.workers = (int)n;
+            break;
         case OPT_LIST: o->list = true; break;
         case OPT_JSON: o->list_format = CATALOGUE_JSON; break;
         case OPT_MARKDOWN: o->list_format = CATALOGUE_MARKDOWN; break;
@@ -335,6 +344,7 @@ int main(int argc, char **argv)
     o.server.max_client_hello = 65536;
     o.server.drain_ms = 5000;
     o.server.dashboard_port = 9400;
+    o.server.workers = 1;
     o.list_format = CATALOGUE_TABLE;
 
     if (tlsio_init() != 0) {

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "pki.h"
+#include "worker.h"
 
 static bool wanted(const struct scenario *s, const char *const *only,
                    size_t n_only)
@@ -162,6 +163,8 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
     memset(srv, 0, sizeof(*srv));
     srv->opt = *opt;
     srv->source = *source;
+    srv->n_workers = opt->workers > 0 ? opt->workers : 1;
+    srv->open_total = &srv->open_total_store;
     return build_entries(set, source, opt, &srv->entries, &srv->n_entries, d);
 }
 
@@ -233,6 +236,12 @@ static int write_ports_file(const struct server *srv, struct diag *d)
 static void stop_listeners(struct server *srv)
 {
     for (size_t i = 0; i < srv->n_entries; i++) {
+        if (srv->own_listeners != NULL) { /* a worker's sockets */
+            if (srv->own_listeners[i] != NULL)
+                listener_close(srv->own_listeners[i]);
+            srv->own_listeners[i] = NULL;
+            continue;
+        }
         struct server_entry *e = srv->entries[i];
         if (e->listener != NULL)
             listener_close(e->listener);
@@ -241,33 +250,81 @@ static void stop_listeners(struct server *srv)
     }
 }
 
+/* "" for the primary, "worker 2: " for the others. */
+static const char *who(const struct server *srv, char *buf, size_t size)
+{
+    if (srv->worker_index == 0)
+        return "";
+    snprintf(buf, size, "worker %d: ", srv->worker_index);
+    return buf;
+}
+
+/* Closes this loop's handles and connections; the loop then ends. */
+static void stop_self(struct server *srv)
+{
+    if (srv->stopping)
+        return;
+    srv->stopping = true;
+    stop_listeners(srv);
+    /* conn_abort leaves c listed until its handles have closed. */
+    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        conn_abort(c, "server shutting down");
+    }
+    if (srv->loop == NULL)
+        return;
+    uv_close((uv_handle_t *)&srv->drain_timer, NULL);
+    if (srv->wake != NULL) {
+        uv_close((uv_handle_t *)srv->wake, NULL);
+        return;
+    }
+    dashboard_stop(&srv->dashboard);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
+    uv_close((uv_handle_t *)&srv->sigusr1, NULL);
+}
+
+void server_stop(struct server *srv)
+{
+    worker_send_all(srv, WORKER_STOP);
+    stop_self(srv);
+}
+
 static void on_drain_timeout(uv_timer_t *t)
 {
     struct server *srv = t->data;
-    log_info("drain: %zu connections still open after %.1f s; resetting "
-             "them", srv->n_conns, (double)srv->opt.drain_ms / 1000.0);
+    char w[32];
+    log_info("%sdrain: %zu connections still open after %.1f s; resetting "
+             "them", who(srv, w, sizeof(w)), srv->n_conns,
+             (double)srv->opt.drain_ms / 1000.0);
     server_stop(srv);
 }
 
 /* SIGTERM: stop accepting, give open connections drain_ms to finish,
- * then stop. A second SIGTERM, or SIGINT, stops at once. */
-static void server_drain(struct server *srv)
+ * then stop. A second SIGTERM, or SIGINT, stops at once. Each worker
+ * drains its own connections the same way. */
+void server_drain(struct server *srv)
 {
+    char w[32];
     if (srv->draining) {
         log_info("SIGTERM again: stopping now");
         server_stop(srv);
         return;
     }
     srv->draining = true;
+    worker_send_all(srv, WORKER_DRAIN);
     stop_listeners(srv);
-    dashboard_stop_accepting(&srv->dashboard);
+    if (srv->wake == NULL)
+        dashboard_stop_accepting(&srv->dashboard);
     if (srv->n_conns == 0 || srv->opt.drain_ms == 0) {
-        log_info("SIGTERM: stopping (no connections open)");
-        server_stop(srv);
+        log_info("%sSIGTERM: stopping (no connections open)",
+                 who(srv, w, sizeof(w)));
+        stop_self(srv);
         return;
     }
-    log_info("SIGTERM: no longer accepting; draining %zu open connections "
-             "(up to %.1f s)",
+    log_info("%sSIGTERM: no longer accepting; draining %zu open connections "
+             "(up to %.1f s)", who(srv, w, sizeof(w)),
              srv->n_conns, (double)srv->opt.drain_ms / 1000.0);
     uv_timer_start(&srv->drain_timer, on_drain_timeout, srv->opt.drain_ms, 0);
 }
@@ -290,8 +347,8 @@ static void on_stats(uv_signal_t *h, int signum)
     struct server *srv = h->data;
     struct mallinfo2 mi = mallinfo2();
     (void)signum;
-    log_info("stats: connections=%zu heap_in_use=%zu", srv->n_conns,
-             mi.uordblks);
+    log_info("stats: connections=%zu heap_in_use=%zu",
+             __atomic_load_n(srv->open_total, __ATOMIC_RELAXED), mi.uordblks);
 }
 
 static int port_for(const struct server *srv, const struct scenario *s)
@@ -517,6 +574,11 @@ int server_reload(struct server *srv)
     size_t n = 0;
     if (srv->draining || srv->stopping)
         return -1;
+    if (srv->n_workers > 1) {
+        log_info("%s: reloading needs a single loop (--workers 1); restart "
+                 "the server to load the changed files", reload_refused);
+        return -1;
+    }
     if (reload_entries(srv, &v, &n) != 0 || reload_bind(srv, v, n) != 0) {
         if (v != NULL)
             reload_discard(srv, v, n);
@@ -546,7 +608,8 @@ static int entry_listen(struct server *srv, struct server_entry *e,
         return diag_set(d, e->scenario->file, e->scenario->line,
                         "port %d with --port-offset %d is above 65535",
                         e->scenario->port, srv->opt.port_offset);
-    e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port, d);
+    e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port,
+                               srv->n_workers > 1, d);
     if (e->listener == NULL)
         return -1;
     e->port = e->listener->port;
@@ -576,35 +639,17 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
     uv_signal_init(loop, &srv->sigusr1);
     srv->sigusr1.data = srv;
     uv_signal_start(&srv->sigusr1, on_stats, SIGUSR1);
+    if (worker_start_all(srv, d) != 0)
+        return -1;
     if (srv->opt.ports_file != NULL && write_ports_file(srv, d) != 0)
         return -1;
     return 0;
 }
 
-void server_stop(struct server *srv)
-{
-    if (srv->stopping)
-        return;
-    srv->stopping = true;
-    stop_listeners(srv);
-    /* conn_abort leaves c listed until its handles have closed. */
-    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
-        next = c->next;
-        conn_abort(c, "server shutting down");
-    }
-    dashboard_stop(&srv->dashboard);
-    if (srv->loop != NULL && !uv_is_closing((uv_handle_t *)&srv->sigint)) {
-        uv_close((uv_handle_t *)&srv->drain_timer, NULL);
-        uv_close((uv_handle_t *)&srv->sigint, NULL);
-        uv_close((uv_handle_t *)&srv->sigterm, NULL);
-        uv_close((uv_handle_t *)&srv->sighup, NULL);
-        uv_close((uv_handle_t *)&srv->sigusr1, NULL);
-    }
-}
-
 int server_run(struct server *srv)
 {
     uv_run(srv->loop, UV_RUN_DEFAULT);
+    worker_join_all(srv);
     return 0;
 }
 
@@ -622,14 +667,17 @@ void server_free(struct server *srv)
 
 void server_conn_add(struct server *srv, struct conn *c)
 {
-    c->id = ++srv->next_conn_id;
+    /* Ids stay unique across loops: worker i of n takes i+1, i+1+n, ... */
+    c->id = srv->conn_seq++ * (uint64_t)srv->n_workers +
+            (uint64_t)srv->worker_index + 1;
     c->prev = NULL;
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
-    c->entry->refs++;
+    __atomic_add_fetch(srv->open_total, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&c->entry->refs, 1, __ATOMIC_RELAXED);
 }
 
 void server_conn_remove(struct server *srv, struct conn *c)
@@ -642,13 +690,18 @@ void server_conn_remove(struct server *srv, struct conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->n_conns--;
+    __atomic_sub_fetch(srv->open_total, 1, __ATOMIC_RELAXED);
     struct server_entry *e = c->entry;
-    if (--e->refs == 0 && e->retired) {
+    /* Only the primary retires entries (reloads need one loop). */
+    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+        e->retired) {
         unretire(srv, e);
         entry_free(e);
     }
     if (srv->draining && srv->n_conns == 0 && !srv->stopping) {
-        log_info("drain: every connection finished; stopping");
-        server_stop(srv);
+        char w[32];
+        log_info("%sdrain: every connection finished; stopping",
+                 who(srv, w, sizeof(w)));
+        stop_self(srv);
     }
 }

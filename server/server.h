@@ -33,6 +33,7 @@ struct server_options {
     uint64_t drain_ms; /* SIGTERM: how long open connections may finish */
     bool allow_readable_keys; /* serve keys other users can read */
     int dashboard_port; /* -1: no dashboard */
+    int workers; /* event loops, each on its own thread */
 };
 
 /* One scenario as this build and these files can serve it. An entry owns
@@ -64,8 +65,23 @@ struct server_source {
     size_t n_only;
 };
 
+struct worker;
+
+/* One event loop's server. The primary (index 0) runs on the main thread
+ * and owns the signals, the dashboard, reloads and the ports file; with
+ * --workers N the others each run a loop on a thread of their own, with
+ * their own SO_REUSEPORT listeners on the same ports and their own
+ * connections, sharing the primary's entries read-only. */
 struct server {
     uv_loop_t *loop;
+    int worker_index;
+    int n_workers;
+    struct worker *workers;           /* primary: the other n_workers - 1 */
+    struct listener **own_listeners;  /* a worker: one per entry, or NULL */
+    uv_async_t *wake;                 /* a worker: commands from the primary */
+    size_t *open_total; /* connections open in every loop (atomic) */
+    size_t open_total_store; /* the primary's counter */
+    uint64_t conn_seq;
     struct server_options opt;
     struct server_source source;
     struct server_entry **entries; /* the current set, sorted by name */
@@ -73,7 +89,6 @@ struct server {
     struct server_entry *retired; /* replaced, still serving connections */
     struct conn *conns; /* every open connection, for shutdown */
     size_t n_conns;
-    uint64_t next_conn_id;
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_signal_t sighup;  /* re-reads the scenario files */
@@ -101,7 +116,10 @@ int server_reload(struct server *srv);
 int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d);
 /* Runs until SIGINT or SIGTERM, then closes everything. */
 int server_run(struct server *srv);
+/* Stops this loop and every worker at once. */
 void server_stop(struct server *srv);
+/* A worker's commands, sent by the primary through srv->wake. */
+void server_drain(struct server *srv);
 void server_free(struct server *srv);
 
 /* Bookkeeping for conn.c. */

@@ -232,6 +232,39 @@ class Drain(unittest.TestCase):
             srv.close()
 
 
+class Workers(unittest.TestCase):
+    def test_two_loops_share_the_ports(self):
+        srv = ServerProcess(SHAKEDOWN, ["--only", "valid,expired", "--workers", "2"],
+                            json_log=True)
+        try:
+            url = srv.ports["dashboard"]["url"]
+            stream = socket.create_connection(("127.0.0.1", srv.ports["dashboard"]["port"]))
+            stream.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            for _ in range(40):
+                self.assertIn("shakedown scenario: valid", get(srv.port["valid"]))
+            ids = {e["id"] for e in srv.events(event="verdict")}
+            self.assertEqual(len(ids), 40)
+            # Worker i of n numbers its connections i+1, i+1+n, ...
+            self.assertTrue(any(i % 2 == 1 for i in ids) and any(i % 2 == 0 for i in ids),
+                            "one loop took every connection: %s" % sorted(ids))
+            # Every event reaches the dashboard's stream, whichever loop logged it.
+            stream.settimeout(10)
+            seen = b""
+            while seen.count(b'"event":"verdict"') < 40:
+                chunk = stream.recv(65536)
+                self.assertTrue(chunk, "event stream ended")
+                seen += chunk
+            stream.close()
+            self.assertTrue(url.startswith("http://127.0.0.1:"))
+            reload(srv, "reload refused")
+            self.assertIn("reloading needs a single loop (--workers 1)", info(srv))
+            self.assertTrue(wait_for(lambda: srv.stats()[0] == 0))
+            self.assertEqual(srv.stop(), 0)
+            self.assertIn("worker 1: SIGTERM: stopping (no connections open)", info(srv))
+        finally:
+            srv.close()
+
+
 class SafeDefaults(unittest.TestCase):
     def test_world_readable_key_is_refused_unless_allowed(self):
         with tempfile.TemporaryDirectory(prefix="shakedown-keys-") as certs:
