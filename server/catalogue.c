@@ -142,8 +142,8 @@ size_t catalogue_count_unavailable(const struct server *srv)
     return n;
 }
 
-static const struct scenario_expect *find_expect(const struct scenario *s,
-                                                 const char *client)
+const struct scenario_expect *catalogue_expect(const struct scenario *s,
+                                              const char *client)
 {
     for (int i = 0; i < s->n_expect; i++)
         if (strcmp(s->expect[i].client, client) == 0 &&
@@ -310,7 +310,7 @@ static void print_markdown(const struct server *srv, FILE *out)
           "shows |\n|---|---|---|---|---|\n", out);
     for (size_t i = 0; i < srv->n_entries; i++) {
         const struct scenario *s = srv->entries[i]->scenario;
-        const struct scenario_expect *e = find_expect(s, "curl");
+        const struct scenario_expect *e = catalogue_expect(s, "curl");
         fprintf(out, "| `%s` | %d | %s | ", s->name, effective_port(srv, s),
                 s->category);
         md_cell(out, s->title);
@@ -325,7 +325,7 @@ static void print_markdown(const struct server *srv, FILE *out)
           out);
     for (size_t i = 0; i < srv->n_entries; i++) {
         const struct scenario *s = srv->entries[i]->scenario;
-        const struct scenario_expect *e = find_expect(s, "curl");
+        const struct scenario_expect *e = catalogue_expect(s, "curl");
         char port[16], cmd[2048];
         if (e == NULL)
             continue;

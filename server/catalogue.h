@@ -28,6 +28,9 @@ int catalogue_json(const struct server *srv, struct buf *b);
 /* "fail", "succeed" or "depends": what a correct client does, from the
  * outcomes the scenario lists. */
 const char *catalogue_intent(const struct scenario *s);
+/* The client's plain [expect.CLIENT] entry (no variant), or NULL. */
+const struct scenario_expect *catalogue_expect(const struct scenario *s,
+                                              const char *client);
 
 /* The shell command for one expectation, run from the project's top
  * directory; port is the text to put where the port goes. Returns 0, or

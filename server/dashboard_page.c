@@ -91,16 +91,6 @@ static const char *intent_label(const char *intent)
     return "depends on the client";
 }
 
-static const struct scenario_expect *plain_expect(const struct scenario *s,
-                                                  const char *client)
-{
-    for (int i = 0; i < s->n_expect; i++)
-        if (strcmp(s->expect[i].client, client) == 0 &&
-            s->expect[i].variant[0] == '\0')
-            return &s->expect[i];
-    return NULL;
-}
-
 static void tile_steps(struct page *p, const struct scenario *s)
 {
     put(p, "<ul class=\"steps\">");
@@ -145,7 +135,7 @@ static void tile_clients(struct page *p, const struct scenario *s)
 static void tile_command(struct page *p, const struct server_entry *e)
 {
     char port[16], cmd[2048];
-    const struct scenario_expect *curl = plain_expect(e->scenario, "curl");
+    const struct scenario_expect *curl = catalogue_expect(e->scenario, "curl");
     snprintf(port, sizeof(port), "%d", e->port);
     if (curl == NULL ||
         catalogue_command(e->scenario, curl, port, cmd, sizeof(cmd)) != 0)
@@ -160,7 +150,7 @@ static void tile(struct page *p, const struct server_entry *e)
 {
     const struct scenario *s = e->scenario;
     const char *intent = catalogue_intent(s);
-    const struct scenario_expect *chromium = plain_expect(s, "chromium");
+    const struct scenario_expect *chromium = catalogue_expect(s, "chromium");
     const char *expect = chromium == NULL       ? "none"
                          : chromium->exit_code == 0 ? "connect"
                                                     : "refuse";
