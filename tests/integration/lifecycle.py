@@ -242,6 +242,7 @@ class Workers(unittest.TestCase):
             stream.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             for _ in range(40):
                 self.assertIn("shakedown scenario: valid", get(srv.port["valid"]))
+            self.assertTrue(wait_for(lambda: len(srv.events(event="verdict")) == 40))
             ids = {e["id"] for e in srv.events(event="verdict")}
             self.assertEqual(len(ids), 40)
             # Worker i of n numbers its connections i+1, i+1+n, ...
