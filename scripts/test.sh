@@ -12,7 +12,14 @@ build="$top/build"
 setup_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --browser|--sanitize|--fuzz|--system-wolfssl) setup_args+=("$1") ;;
+    --sanitize)
+      setup_args+=("$1")
+      # Any report fails the run: the server exits non-zero (a leak at
+      # exit included) and the test that started it says so.
+      export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:${ASAN_OPTIONS:-}"
+      export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+      ;;
+    --browser|--fuzz|--system-wolfssl) setup_args+=("$1") ;;
     --build-dir) build=$(realpath -m "${2:?--build-dir needs a value}")
                  setup_args+=("$1" "$build"); shift ;;
     --build-type) setup_args+=("$1" "${2:?--build-type needs a value}"); shift ;;
