@@ -28,12 +28,21 @@ configure_flags=(
   --enable-extended-master
   --enable-opensslextra --enable-opensslall --enable-certgen --enable-certreq
   --enable-certext --enable-keygen --enable-supportedcurves
-  --enable-fallback-scsv --enable-sessioncerts --enable-postauth
+  --enable-fallback-scsv --enable-postauth
   --enable-pkcallbacks
+  --enable-sp
   --disable-examples --disable-crypttests --disable-benchmark
 )
+# Speed (bench/README.md): single-precision math for the common key sizes
+# (the weak sizes the scenarios need still go through the generic code),
+# with x86-64 assembly and AES-NI where the machine is x86-64; wolfSSL
+# checks the CPU's features at run time.
+if [ "$(uname -m)" = x86_64 ]; then
+  configure_flags+=(--enable-sp-asm --enable-aesni --enable-intelasm)
+fi
 configure_cppflags="-DWOLFSSL_STATIC_RSA -DWOLFSSL_MIN_RSA_BITS=512 \
--DWOLFSSL_MIN_DHKEY_BITS=512 -DWOLFSSL_EXTRA_ALERTS -DSHAKEDOWN_KEEP_DH_PARAMS"
+-DWOLFSSL_MIN_DHKEY_BITS=512 -DWOLFSSL_EXTRA_ALERTS -DSHAKEDOWN_KEEP_DH_PARAMS \
+-DWOLFSSL_GETRANDOM"
 configure_cflags="-O2 -fPIC"
 
 recipe_hash=$( { cat "$0"; } | sha256sum | cut -c1-16)
