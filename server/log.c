@@ -49,11 +49,20 @@ int log_parse_format(const char *s, enum log_format *f)
     return 0;
 }
 
+/* One line, one write(2) when it fits: stderr is unbuffered, and a
+ * connection logs several events. */
 static void emit(const char *line, size_t len)
 {
+    char one[4096];
     flockfile(stderr);
-    fwrite(line, 1, len, stderr);
-    fputc('\n', stderr);
+    if (len < sizeof(one)) {
+        memcpy(one, line, len);
+        one[len] = '\n';
+        fwrite(one, 1, len + 1, stderr);
+    } else {
+        fwrite(line, 1, len, stderr);
+        fputc('\n', stderr);
+    }
     fflush(stderr);
     funlockfile(stderr);
 }
