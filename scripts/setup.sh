@@ -49,7 +49,13 @@ packages=(
   openssl curl gnutls-bin python3 autoconf automake libtool dpkg-dev
 )
 [ "$system_wolfssl" -eq 1 ] && packages+=(libwolfssl-dev)
-[ "$browser" -eq 1 ] && packages+=(chromium libnss3-tools nodejs npm)
+if [ "$browser" -eq 1 ]; then
+  packages+=(chromium libnss3-tools)
+  # A Node.js from elsewhere brings its own npm, which Debian's npm package
+  # conflicts with: install Debian's only for the commands that are missing.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 [ "$fuzz" -eq 1 ] && packages+=(clang libclang-rt-14-dev llvm)
 
 apt_updated=0
@@ -112,6 +118,21 @@ ensure_deb_src() {
 }
 
 install_packages "${packages[@]}"
+
+# playwright-core, as pinned by tests/browser/package-lock.json, drives
+# Debian's Chromium (it downloads no browser). Skipped when the installed
+# tree was made from the very same lock file.
+install_playwright() {
+  local dir="$top/tests/browser" stamp="$top/tests/browser/node_modules/.shakedown-lock"
+  if cmp -s "$dir/package-lock.json" "$stamp" &&
+    [ -f "$dir/node_modules/playwright-core/package.json" ]; then
+    return 0
+  fi
+  log "installing playwright-core into tests/browser/node_modules"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund) >&2
+  cp "$dir/package-lock.json" "$stamp"
+}
+[ "$browser" -eq 1 ] && install_playwright
 
 cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests" -DSHAKEDOWN_SANITIZE="$sanitize")
 if [ "$system_wolfssl" -eq 1 ]; then

@@ -810,9 +810,11 @@ static char *read_line(char *str, int num, void *stream)
     memcpy(str, start, copy);
     str[copy] = '\0';
 
-    while (p < start + len && (*p == ' ' || *p == '\t'))
+    /* Skip what inih's lskip skips (isspace: \v, \f and \r too), or the
+     * two disagree about which lines are headers and continuations. */
+    while (p < start + len && *p != '\n' && isspace((unsigned char)*p))
         p++;
-    bool blank = p == start + len || *p == '\r' || *p == '\n';
+    bool blank = p == start + len || *p == '\n';
     bool comment = !blank && (*p == ';' || *p == '#');
     l->continuation = !blank && !comment && p > start && l->have_key;
     if (!l->continuation && *p == '[') {

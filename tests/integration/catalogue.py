@@ -97,8 +97,9 @@ def main():
                     if e["client"] == "chromium":
                         # One browser for every scenario, not one per
                         # entry: tests/browser runs these (browser.chromium).
-                        print("skip %s chromium: checked by the browser test"
-                              % scenario["name"])
+                        variant = "." + e["variant"] if e["variant"] else ""
+                        print("skip %s chromium%s: checked by the browser test"
+                              % (scenario["name"], variant))
                         continue
                     command = e["command"].replace("{port}", str(port_of[scenario["name"]]))
                     code, output = run_client(command, max(a.timeout, e.get("timeout", 0) + 15))

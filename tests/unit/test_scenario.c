@@ -2147,6 +2147,25 @@ static void test_bug_exit_long_value(void **state)
         "[expect.curl] exit", s->expect[0].other_exits[0], 1000);
 }
 
+/* inih treats a line that starts with \v, \f or \r as indented (its lskip
+ * uses isspace); the loader's line reader must agree, or a header there is
+ * seen by inih alone and keys land in the wrong section (found while
+ * writing the fuzz target, tests/fuzz/fuzz_scenario.c). */
+static void test_regression_other_blanks_indent(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    /* Right after a header, "\f[tls]" is a header for both. */
+    assert_loads(&set, HEAD "[sni]\n\f[tls]\ncert = leaf\nkey = leaf\n");
+    assert_string_equal(set.items[0].identity.cert, "leaf");
+    assert_string_equal(set.items[0].sni_identity.cert, "");
+    scenario_set_free(&set);
+    /* After a key, a line indented with \v continues its value. */
+    assert_loads(&set, HEAD "\v  and more.\n" TLS);
+    assert_string_equal(set.items[0].explain, "Why. and more.");
+    scenario_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2224,6 +2243,7 @@ int main(void)
         /* Over-long values are refused, not truncated (were bugs). */
         cmocka_unit_test(test_bug_after_bytes_long_value),
         cmocka_unit_test(test_bug_exit_long_value),
+        cmocka_unit_test(test_regression_other_blanks_indent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
