@@ -256,7 +256,14 @@ static void describe_outcome(const struct conn *c, enum scenario_outcome o,
         snprintf(out, size, "the server refused with alert %s", name);
         break;
     case SCENARIO_OUTCOME_CLIENT_CLOSED:
-        snprintf(out, size, "the client hung up before the handshake ended");
+        if (c->end == CONN_END_FIN || c->end == CONN_END_RST)
+            /* Nothing readable arrived (junk, SSLv2, a hello over the
+             * limit): the server gave up, and says why. */
+            snprintf(out, size, "the server ended the connection before "
+                     "the handshake did (%s)", c->reason ? c->reason : "?");
+        else
+            snprintf(out, size,
+                     "the client hung up before the handshake ended");
         break;
     case SCENARIO_OUTCOME_FAULT:
         snprintf(out, size, "the scenario's own fault acted (%s)",
@@ -686,7 +693,7 @@ static bool step_peek(struct conn *c)
                                        buf_pending(&c->enc_in), &c->hello,
                                        &why);
     size_t limit = c->server->opt.max_client_hello;
-    if (st != HELLO_ERROR && c->hello.length > limit) {
+    if (c->hello.length > limit) { /* set even when too long to parse */
         snprintf(c->detail, sizeof(c->detail),
                  "ClientHello of %zu bytes, limit %zu", c->hello.length,
                  limit);
