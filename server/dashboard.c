@@ -16,6 +16,7 @@
 #include "catalogue.h"
 #include "dashboard_page.h"
 #include "http.h"
+#include "listener.h"
 #include "log.h"
 #include "pki.h"
 #include "server.h"
@@ -357,20 +358,13 @@ static void on_event(void *arg, const char *json, size_t len)
 
 /* ---- the listener ----------------------------------------------------- */
 
-static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
-{
-    if (uv_ip4_addr(addr, port, (struct sockaddr_in *)ss) == 0)
-        return 0;
-    return uv_ip6_addr(addr, port, (struct sockaddr_in6 *)ss);
-}
-
 int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
                     const char *addr, int port, struct diag *diag)
 {
     struct sockaddr_storage ss;
     memset(d, 0, sizeof(*d));
     d->server = srv;
-    if (resolve(addr, port, &ss) != 0)
+    if (listener_resolve(addr, port, &ss) != 0)
         return diag_set(diag, NULL, 0, "--bind %s: not an IP address", addr);
     uv_tcp_init(loop, &d->tcp);
     d->tcp.data = d;

@@ -24,7 +24,7 @@ static void on_connection(uv_stream_t *stream, int status)
     conn_accept(l->server, l->entry, stream);
 }
 
-static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
+int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss)
 {
     if (uv_ip4_addr(addr, port, (struct sockaddr_in *)ss) == 0)
         return 0;
@@ -53,7 +53,7 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
 {
     const char *file = entry->scenario->file;
     struct sockaddr_storage ss;
-    if (resolve(addr, port, &ss) != 0) {
+    if (listener_resolve(addr, port, &ss) != 0) {
         diag_set(d, NULL, 0, "--bind %s: not an IPv4 or IPv6 address", addr);
         return NULL;
     }

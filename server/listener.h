@@ -28,6 +28,9 @@ struct listener {
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
                               int port, bool reuseport, struct diag *d);
+/* An IPv4 or IPv6 literal and a port into ss. Returns 0, or non-zero
+ * when addr is neither. */
+int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss);
 /* Stops accepting; the listener is freed once its socket has closed. */
 void listener_close(struct listener *l);
 
