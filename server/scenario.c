@@ -350,6 +350,24 @@ static int parse_status(struct loader *l, const struct key_spec *k,
     return parse_int(l, k, value, 200, 599, field);
 }
 
+/* Whether the certificates served are meant to be within their dates: a
+ * scenario that serves an expired certificate on purpose says so, and
+ * any other one that does is a PKI that has rotted. */
+static int parse_validity(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    static const char *const names[] = {"current", "expired",
+                                        "not-yet-valid"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *(enum scenario_validity *)field = i;
+            return 0;
+        }
+    }
+    return fail(l, "%s %s: \"%s\" is not current, expired or not-yet-valid",
+                section_label(l), k->key, value);
+}
+
 static int parse_bool(struct loader *l, const struct key_spec *k,
                       void *field, const char *value)
 {
@@ -645,6 +663,7 @@ static const struct key_spec keys[] = {
     {SEC_TLS, "dh_params", parse_stem, S(dh_params)},
     {SEC_TLS, "ocsp_staple", parse_stem, S(ocsp_staple)},
     {SEC_TLS, "ocsp_ca", parse_stem, S(ocsp_ca)},
+    {SEC_TLS, "validity", parse_validity, S(validity)},
 
     {SEC_CLIENT_AUTH, "mode", parse_client_auth, S(client_auth)},
     {SEC_CLIENT_AUTH, "ca", parse_stem, S(client_ca)},

@@ -92,6 +92,14 @@ enum scenario_client_auth {
     SCENARIO_CLIENT_AUTH_RENEGOTIATE
 };
 
+/* The dates of the certificates a scenario serves: all current (the
+ * default), or on purpose one that has ended or has not yet begun. */
+enum scenario_validity {
+    SCENARIO_VALIDITY_CURRENT,
+    SCENARIO_VALIDITY_EXPIRED,
+    SCENARIO_VALIDITY_NOT_YET_VALID
+};
+
 /* A certificate, its key and the chain sent after it: file stems in the
  * certificates directory ("leaf" means leaf.pem and leaf.key). */
 struct scenario_identity {
@@ -139,6 +147,7 @@ struct scenario {
     char dh_params[SCENARIO_STEM_MAX];
     char ocsp_staple[SCENARIO_STEM_MAX]; /* a DER response, stem.der */
     char ocsp_ca[SCENARIO_STEM_MAX];     /* root that verifies it */
+    enum scenario_validity validity;
 
     /* [client_auth] */
     enum scenario_client_auth client_auth;
