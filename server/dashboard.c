@@ -372,11 +372,16 @@ int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&d->tcp, 128, on_connection);
     if (rc != 0) {
-        uv_close((uv_handle_t *)&d->tcp, NULL);
+        uv_close((uv_handle_t *)&d->tcp, NULL); /* done as the loop runs */
         return diag_set(diag, NULL, 0,
-                        "dashboard: cannot listen on %s port %d: %s (choose "
-                        "another with --dashboard-port, or --no-dashboard)",
-                        addr, port, uv_strerror(rc));
+                        "dashboard: cannot listen on %s port %d: %s%s; choose "
+                        "another with --dashboard-port N, move every port "
+                        "with --port-offset N, use --ephemeral-ports, or "
+                        "--no-dashboard",
+                        addr, port, uv_strerror(rc),
+                        rc == UV_EADDRINUSE ? " (another program, or another "
+                                              "shakedown, holds it)"
+                                            : "");
     }
     struct sockaddr_storage bound;
     int len = sizeof(bound);

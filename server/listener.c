@@ -42,6 +42,21 @@ static int set_reuseport(uv_tcp_t *tcp)
     return rc;
 }
 
+/* What usually lies behind a failed bind, printed after uv_strerror. */
+static const char *why(int err)
+{
+    switch (err) {
+    case UV_EADDRINUSE:
+        return " (another program, or another shakedown, holds it)";
+    case UV_EACCES:
+        return " (ports below 1024 need privileges)";
+    case UV_EADDRNOTAVAIL:
+        return " (not an address of this host: see --bind)";
+    default:
+        return "";
+    }
+}
+
 static void on_closed(uv_handle_t *h)
 {
     free(h->data);
@@ -81,9 +96,12 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc != 0) {
+        /* l is freed once the loop has run the close. */
         uv_close((uv_handle_t *)&l->tcp, on_closed);
-        diag_set(d, file, 0, "cannot listen on %s port %d: %s", addr, port,
-                 uv_strerror(rc));
+        diag_set(d, file, 0, "scenario \"%s\" cannot listen on %s port %d: "
+                 "%s%s; move every port with --port-offset N, or use "
+                 "--ephemeral-ports", entry->scenario->name, addr, port,
+                 uv_strerror(rc), why(rc));
         return NULL;
     }
     struct sockaddr_storage bound;

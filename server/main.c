@@ -321,8 +321,10 @@ static int serve(struct server *srv)
     raise_fd_limit();
     if (server_listen(srv, loop, &d) != 0) {
         diag_print(&d, stderr);
+        /* Whatever was opened closes as the loop runs once more. */
         server_stop(srv);
         uv_run(loop, UV_RUN_DEFAULT);
+        uv_loop_close(loop);
         return EXIT_RUNTIME;
     }
     catalogue_print_serving(srv, stdout);

@@ -617,9 +617,24 @@ static int entry_listen(struct server *srv, struct server_entry *e,
     return 0;
 }
 
-int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
+/* Every handle stop_self closes exists before anything can fail, so that
+ * a failed start closes them like any other stop. */
+static void init_handles(struct server *srv, uv_loop_t *loop)
 {
     srv->loop = loop;
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    uv_signal_init(loop, &srv->sighup);
+    uv_signal_init(loop, &srv->sigusr1);
+    srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
+    srv->sigusr1.data = srv;
+    uv_timer_init(loop, &srv->drain_timer);
+    srv->drain_timer.data = srv;
+}
+
+int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
+{
+    init_handles(srv, loop);
     for (size_t i = 0; i < srv->n_entries; i++)
         if (srv->entries[i]->ctx != NULL &&
             entry_listen(srv, srv->entries[i], d) != 0)
@@ -627,17 +642,9 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
     if (start_dashboard(srv, loop, d) != 0)
         return -1;
     warn_if_exposed(srv->opt.bind);
-    uv_signal_init(loop, &srv->sigint);
-    uv_signal_init(loop, &srv->sigterm);
-    uv_signal_init(loop, &srv->sighup);
-    srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv->sighup, on_reload_signal, SIGHUP);
-    uv_timer_init(loop, &srv->drain_timer);
-    srv->drain_timer.data = srv;
-    uv_signal_init(loop, &srv->sigusr1);
-    srv->sigusr1.data = srv;
     uv_signal_start(&srv->sigusr1, on_stats, SIGUSR1);
     if (worker_start_all(srv, d) != 0)
         return -1;
