@@ -6,7 +6,9 @@
 #
 # Usage: scripts/gen-pki.sh [--check] [DIR]      (DIR defaults to certs/)
 #   --check   exit 0 when DIR holds a complete PKI from this recipe whose
-#             valid leaf has more than 30 days left; 1 otherwise
+#             valid certificates have begun and have more than 30 days
+#             left, and whose expired (not-yet-valid) ones still have
+#             ended (not begun); 1 otherwise
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,13 +34,31 @@ outputs=(
 
 recipe=$(cat "$0" "$cnf" | sha256sum | cut -c1-16)
 
+# cert_time FILE startdate|enddate: that date in seconds since the epoch.
+cert_time() {
+  date -u -d "$(openssl x509 -noout "-$2" -in "$1" | cut -d= -f2)" +%s
+}
+
 if [ "$check" -eq 1 ]; then
   [ "$(cat "$dir/.recipe" 2>/dev/null)" = "$recipe" ] || { echo "PKI missing or from another recipe"; exit 1; }
   for f in "${outputs[@]}"; do
     [ -s "$dir/$f" ] || { echo "missing $dir/$f"; exit 1; }
   done
-  openssl x509 -checkend $((30 * 86400)) -noout -in "$dir/leaf.pem" >/dev/null \
-    || { echo "$dir/leaf.pem ends within 30 days"; exit 1; }
+  # Dates are relative to generation: a clock that moved on (or back)
+  # since then leaves scenarios that no longer show what they say.
+  now_s=$(date -u +%s)
+  for f in ca intermediate leaf leaf-ecdsa leaf-sni client-ca client; do
+    [ "$(cert_time "$dir/$f.pem" startdate)" -le "$now_s" ] \
+      || { echo "$dir/$f.pem has not begun yet"; exit 1; }
+    openssl x509 -checkend $((30 * 86400)) -noout -in "$dir/$f.pem" >/dev/null \
+      || { echo "$dir/$f.pem ends within 30 days"; exit 1; }
+  done
+  for f in leaf-expired intermediate-expired; do
+    [ "$(cert_time "$dir/$f.pem" enddate)" -lt "$now_s" ] \
+      || { echo "$dir/$f.pem has not ended yet"; exit 1; }
+  done
+  [ "$(cert_time "$dir/leaf-not-yet-valid.pem" startdate)" -gt "$now_s" ] \
+    || { echo "$dir/leaf-not-yet-valid.pem has begun"; exit 1; }
   echo "PKI in $dir is complete and current"
   exit 0
 fi

@@ -86,7 +86,8 @@ static void usage(FILE *out)
         "  --version            version of shakedown and wolfSSL\n"
         "\n"
         "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad\n"
-        "scenario files (reported as file:line: message).\n");
+        "scenario files (reported as file:line: message); with --check,\n"
+        "also 2 when a certificate is out of the dates its scenario says.\n");
 }
 
 static int parse_count(const char *opt, const char *v, long lo, long hi,
@@ -304,6 +305,28 @@ static size_t report_unavailable(const struct server *srv)
     return broken;
 }
 
+static void warn_line(void *arg, const char *msg)
+{
+    (void)arg;
+    log_info("%s", msg);
+}
+
+/* Warns about every served certificate whose dates contradict its
+ * scenario's [tls] validity (a rotted test PKI, most likely). Returns how
+ * many scenarios that concerns: they still serve, but --check fails. */
+static size_t report_dates(const struct server *srv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct server_entry *e = srv->entries[i];
+        if (e->ctx != NULL &&
+            tlsio_check_dates(srv->opt.certs_dir, e->scenario, warn_line,
+                              NULL) > 0)
+            n++;
+    }
+    return n;
+}
+
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
@@ -384,11 +407,13 @@ int main(int argc, char **argv)
         rc = EXIT_OK;
     } else {
         size_t broken = report_unavailable(&srv);
+        size_t out_of_date = report_dates(&srv);
         if (o.check) {
             printf("%zu scenarios checked, %zu unavailable in this build, "
-                   "%zu broken\n", srv.n_entries,
-                   catalogue_count_unavailable(&srv) - broken, broken);
-            rc = broken ? EXIT_USAGE : EXIT_OK;
+                   "%zu broken, %zu with certificates out of their dates\n",
+                   srv.n_entries, catalogue_count_unavailable(&srv) - broken,
+                   broken, out_of_date);
+            rc = broken || out_of_date ? EXIT_USAGE : EXIT_OK;
         } else {
             rc = serve(&srv);
         }

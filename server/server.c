@@ -568,6 +568,22 @@ static void reload_commit(struct server *srv, struct server_entry **v,
              added, changed, removed, kept);
 }
 
+static void warn_line(void *arg, const char *msg)
+{
+    (void)arg;
+    log_info("SIGHUP: %s", msg);
+}
+
+/* A reload is when an operator looks again: certificates out of the
+ * dates their scenario says are reported as at start-up, and served. */
+static void warn_dates(const struct server *srv)
+{
+    for (size_t i = 0; i < srv->n_entries; i++)
+        if (srv->entries[i]->ctx != NULL)
+            tlsio_check_dates(srv->opt.certs_dir, srv->entries[i]->scenario,
+                              warn_line, NULL);
+}
+
 int server_reload(struct server *srv)
 {
     struct server_entry **v = NULL;
@@ -585,6 +601,7 @@ int server_reload(struct server *srv)
         return -1;
     }
     reload_commit(srv, v, n);
+    warn_dates(srv);
     struct diag d;
     diag_clear(&d);
     if (srv->opt.ports_file != NULL && write_ports_file(srv, &d) != 0)

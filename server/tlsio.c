@@ -6,6 +6,7 @@
 #include "tlsio.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -522,6 +523,124 @@ void tlsio_describe_chain(const char *certs_dir,
     buf_free(&key);
 #else
     (void)certs_dir;
+#endif
+}
+
+#ifdef OPENSSL_EXTRA
+/* What is known of the certificates a scenario serves, as they are read. */
+struct dates_check {
+    const struct scenario *s;
+    const char *path; /* of the file being read */
+    tlsio_warn_fn *warn;
+    void *arg;
+    int problems;
+    bool any_ended, any_not_begun;
+};
+
+static const char *const regenerate =
+    "run ./scripts/run.sh or scripts/gen-pki.sh to regenerate the test PKI";
+
+static void dates_warn(struct dates_check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void dates_warn(struct dates_check *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    c->problems++;
+    if (c->warn != NULL)
+        c->warn(c->arg, msg);
+}
+
+/* One certificate of c->path: out of its dates is noted, and is a problem
+ * when the scenario says its certificates are current. */
+static void check_cert(struct dates_check *c, WOLFSSL_X509 *x)
+{
+    const WOLFSSL_ASN1_TIME *na = wolfSSL_X509_get_notAfter(x);
+    const WOLFSSL_ASN1_TIME *nb = wolfSSL_X509_get_notBefore(x);
+    bool ended = wolfSSL_X509_cmp_current_time(na) < 0;
+    bool not_begun = !ended && wolfSSL_X509_cmp_current_time(nb) > 0;
+    c->any_ended |= ended;
+    c->any_not_begun |= not_begun;
+    if (c->s->validity != SCENARIO_VALIDITY_CURRENT || (!ended && !not_begun))
+        return;
+    char cn[128] = "?", when[64] = "?";
+    wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x),
+                                      NID_commonName, cn, sizeof(cn));
+    wolfSSL_ASN1_TIME_to_string((WOLFSSL_ASN1_TIME *)(ended ? na : nb), when,
+                                sizeof(when));
+    dates_warn(c, "warning: scenario \"%s\" serves %s (CN=%s), which %s %s, "
+               "but the scenario says validity = current: %s",
+               c->s->name, c->path, cn,
+               ended ? "ended on" : "begins only on", when, regenerate);
+}
+
+/* Every certificate in dir/stem.pem; an unreadable file is left to the
+ * context, which reports it. */
+static void check_file(struct dates_check *c, const char *dir,
+                       const char *stem)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    char path[1024], why[256];
+    struct buf pem;
+    buf_init(&pem);
+    if (pki_path(dir, stem, ".pem", path, sizeof(path)) == 0 &&
+        pki_read(path, &pem, why, sizeof(why)) == 0 &&
+        buf_append(&pem, "", 1) == 0) {
+        c->path = path;
+        for (const char *p = (const char *)buf_head(&pem);
+             (p = strstr(p, begin)) != NULL;) {
+            const char *e = strstr(p, end);
+            if (e == NULL)
+                break;
+            e += sizeof(end) - 1;
+            WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(
+                (const unsigned char *)p, (int)(e - p), WOLFSSL_FILETYPE_PEM);
+            if (x != NULL)
+                check_cert(c, x);
+            wolfSSL_X509_free(x);
+            p = e;
+        }
+    }
+    buf_free(&pem);
+}
+
+static void check_identity(struct dates_check *c, const char *dir,
+                           const struct scenario_identity *id)
+{
+    check_file(c, dir, id->cert);
+    for (int i = 0; i < id->n_chain; i++)
+        check_file(c, dir, id->chain[i]);
+}
+#endif
+
+int tlsio_check_dates(const char *certs_dir, const struct scenario *s,
+                      tlsio_warn_fn *warn, void *arg)
+{
+#ifdef OPENSSL_EXTRA
+    struct dates_check c = {s, NULL, warn, arg, 0, false, false};
+    check_identity(&c, certs_dir, &s->identity);
+    if (s->sni_identity.cert[0] != '\0')
+        check_identity(&c, certs_dir, &s->sni_identity);
+    if (s->validity == SCENARIO_VALIDITY_EXPIRED && !c.any_ended)
+        dates_warn(&c, "warning: scenario \"%s\" says validity = expired, "
+                   "but no certificate it serves (%s/%s.pem and its chain) "
+                   "has ended, so it would not show what it claims: %s",
+                   s->name, certs_dir, s->identity.cert, regenerate);
+    if (s->validity == SCENARIO_VALIDITY_NOT_YET_VALID && !c.any_not_begun)
+        dates_warn(&c, "warning: scenario \"%s\" says validity = "
+                   "not-yet-valid, but every certificate it serves (%s/%s.pem "
+                   "and its chain) has begun, so it would not show what it "
+                   "claims: %s",
+                   s->name, certs_dir, s->identity.cert, regenerate);
+    return c.problems;
+#else
+    (void)certs_dir, (void)s, (void)warn, (void)arg;
+    return 0;
 #endif
 }
 

@@ -64,6 +64,16 @@ void tlsio_describe_chain(const char *certs_dir,
  * INT_MIN when that cannot be told (unreadable, or no X.509 API). */
 int tlsio_days_left(const char *certs_dir,
                     const struct scenario_identity *id);
+/* Receives one complete warning sentence ("warning: scenario ..."). */
+typedef void tlsio_warn_fn(void *arg, const char *msg);
+/* Checks the dates of every certificate s serves (leaf and chain, and the
+ * [sni] identity's) against s->validity: with "current", each that has
+ * ended or not yet begun; with "expired" ("not-yet-valid"), none that has
+ * ended (begun). Hands a warning naming the file and the fix to warn
+ * (NULL: none) for each problem and returns how many there were; 0 when
+ * the dates cannot be read with this build. */
+int tlsio_check_dates(const char *certs_dir, const struct scenario *s,
+                      tlsio_warn_fn *warn, void *arg);
 /* The name of a cipher suite by its two-byte code, or "0x1301". */
 void tlsio_suite_name(uint16_t suite, char *out, size_t size);
 

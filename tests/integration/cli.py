@@ -186,6 +186,140 @@ class Files(unittest.TestCase):
             srv.close()
 
 
+FAKETIME = "/usr/bin/faketime"
+REGENERATE = "run ./scripts/run.sh or scripts/gen-pki.sh to regenerate the test PKI"
+needs_faketime = unittest.skipUnless(os.access(FAKETIME, os.X_OK),
+                                     "Debian's faketime is not installed")
+
+
+def run_at(offset, *args, timeout=60):
+    """shakedown under a clock moved by offset ("+400 days")."""
+    r = subprocess.run([FAKETIME, offset, SHAKEDOWN] + list(args), cwd=TOP,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def date_warnings(err):
+    return [l for l in err.splitlines() if "warning: scenario" in l]
+
+
+class Validity(unittest.TestCase):
+    """[tls] validity: served certificates out of the dates their scenario
+    says are warned about (with the file and the fix) and fail --check."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="shakedown-validity-")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_current_pki_checks_clean(self):
+        code, out, err = run("--check")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(date_warnings(err), [])
+        self.assertIn(" 0 with certificates out of their dates", out)
+
+    @needs_faketime
+    def test_rotted_pki_fails_check(self):
+        code, out, err = run_at("+400 days", "--check")
+        self.assertEqual(code, 2, out + err)
+        warned = date_warnings(err)
+        valid = [l for l in warned if 'scenario "valid" ' in l]
+        self.assertEqual(len(valid), 1, err)
+        self.assertRegex(valid[0], r'serves certs/leaf\.pem \(CN=localhost\), '
+                                   r'which ended on .*validity = current')
+        self.assertIn(REGENERATE, valid[0])
+        self.assertTrue(any('scenario "incomplete-chain" ' in l and "leaf.pem" in l
+                            for l in warned), err)
+        # Deliberately expired certificates are no news.
+        self.assertFalse(any('scenario "expired" ' in l for l in warned), err)
+        self.assertRegex(out, r"broken, [1-9]\d* with certificates out of their dates")
+
+    @needs_faketime
+    def test_rotted_pki_warns_and_serves(self):
+        ports = os.path.join(self.tmp.name, "ports.json")
+        proc = subprocess.Popen([FAKETIME, "+400 days", SHAKEDOWN, "--only", "valid",
+                                 "--ephemeral-ports", "--ports-file", ports],
+                                cwd=TOP, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(ports) or
+                                     proc.poll() is not None))
+            self.assertIsNone(proc.poll())
+            with open(ports) as f:
+                port = {s["name"]: s["port"] for s in json.load(f)["scenarios"]}
+            # The client's clock is not faked: to it the leaf is current.
+            self.assertIn("shakedown scenario: valid", https_get(port["valid"]))
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            _, err = proc.communicate(timeout=15)
+        self.assertRegex(err.decode(), r'warning: scenario "valid" serves '
+                                       r'certs/leaf\.pem .*ended on')
+
+    @needs_faketime
+    def test_expired_scenario_whose_leaf_is_current_again(self):
+        code, _, err = run_at("-3000 days", "--check", "--only", "expired,valid")
+        self.assertEqual(code, 2, err)
+        self.assertRegex(err, r'warning: scenario "expired" says validity = expired, '
+                              r'but no certificate it serves .* has ended')
+
+    def test_claimed_dates_the_certificates_do_not_have(self):
+        for validity, claim in (("expired", "has ended"),
+                                ("not-yet-valid", "has begun")):
+            text = VALID.format(name="claims", port=0, cert="leaf").replace(
+                "chain = intermediate\n", "chain = intermediate\nvalidity = %s\n"
+                % validity)
+            path = self.write("claims.ini", text)
+            code, _, err = run("--scenarios", path, "--check")
+            self.assertEqual(code, 2, err)
+            lines = date_warnings(err)
+            self.assertEqual(len(lines), 1, err)
+            self.assertIn('scenario "claims" says validity = %s' % validity, lines[0])
+            self.assertIn(claim, lines[0])
+            self.assertIn("certs/leaf.pem", lines[0])
+            self.assertIn(REGENERATE, lines[0])
+
+    @needs_faketime
+    def test_gen_pki_check_sees_the_clock(self):
+        """setup.sh regenerates the PKI when gen-pki.sh --check fails."""
+        gen = os.path.join(TOP, "scripts", "gen-pki.sh")
+        pki = os.path.join(self.tmp.name, "pki")
+        subprocess.run([gen, pki], check=True, capture_output=True, timeout=120)
+        r = subprocess.run([gen, "--check", pki], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for offset, why in (("+400 days", "leaf.pem ends within 30 days"),
+                            ("-3000 days", "has not begun yet"),
+                            ("+2200 days", "ends within 30 days")):
+            r = subprocess.run([FAKETIME, offset, gen, "--check", pki],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, offset)
+            self.assertIn(why, r.stdout, offset)
+
+    def test_reload_warns_too(self):
+        path = self.write("claims.ini", VALID.format(name="claims", port=0, cert="leaf"))
+        srv = Server("--scenarios", path)
+        try:
+            self.assertEqual(date_warnings(srv.text()), [])
+            text = VALID.format(name="claims", port=0, cert="leaf").replace(
+                "chain = intermediate\n", "chain = intermediate\nvalidity = expired\n")
+            self.write("claims.ini", text)
+            srv.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(lambda: "SIGHUP: reloaded" in srv.text()), srv.text())
+            self.assertTrue(wait_for(lambda: 'SIGHUP: warning: scenario "claims" says '
+                                             'validity = expired' in srv.text()), srv.text())
+            self.assertIn("shakedown scenario: claims", https_get(srv.port["claims"]))
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
+
+
 def free_port_pair():
     """A socket listening on a port P whose neighbour P+1 was free too."""
     for _ in range(50):
