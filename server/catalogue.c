@@ -10,40 +10,104 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "json.h"
 #include "tlsio.h"
 
 /* Placeholders: {host}, {port}, {args}, {stdin} (an HTTP request or
- * nothing), and fragments that depend on whether host is a name or an IP
- * literal (no SNI is sent for an address, RFC 6066 section 3). Commands
- * run from the project's top directory, where certs/ca.pem is. */
+ * nothing), {wolfclient} (the client built beside this server), and
+ * fragments that depend on whether host is a name or an IP literal (no
+ * SNI is sent for an address, RFC 6066 section 3). Commands run from the
+ * project's top directory, where certs/ca.pem is. Debian's clients are
+ * named by absolute path, never found on PATH: the catalogue is verified
+ * with those packages, and a client generation's root has its own at the
+ * same paths.
+ *
+ * versions: what each generation's package was verified with; the
+ * catalogue test checks that the client it runs begins with this. */
 static const struct {
     const char *client;
     const char *template;
+    const char *versions[SCENARIO_GEN_COUNT];
 } commands[] = {
-    {"curl", "curl -sS --cacert certs/ca.pem{resolve}{args} "
-             "https://{url_host}:{port}/"},
-    {"openssl", "openssl s_client -connect 127.0.0.1:{port}{openssl_sni} "
-                "{openssl_verify} -CAfile certs/ca.pem -verify_return_error "
-                "-brief{args} {stdin}"},
-    {"python", "python3 tests/clients/pyclient.py --ca certs/ca.pem "
-               "--host {host} --port {port}{args}"},
-    {"gnutls", "gnutls-cli --x509cafile certs/ca.pem --port {port}"
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "https://{url_host}:{port}/",
+     {"curl 7.88", "curl 8.14"}},
+    {"openssl", "/usr/bin/openssl s_client -connect 127.0.0.1:{port}"
+                "{openssl_sni} {openssl_verify} -CAfile certs/ca.pem "
+                "-verify_return_error -brief{args} {stdin}",
+     {"OpenSSL 3.0", "OpenSSL 3.5"}},
+    {"python", "/usr/bin/python3 tests/clients/pyclient.py --ca certs/ca.pem "
+               "--host {host} --port {port}{args}",
+     {"Python 3.11", "Python 3.13"}},
+    {"gnutls", "/usr/bin/gnutls-cli --x509cafile certs/ca.pem --port {port}"
                "{gnutls_sni} --verify-hostname {host}{args} 127.0.0.1 "
-               "{stdin}"},
-    {"wolfssl", "build/wolfclient --ca certs/ca.pem --host {host} "
-                "--port {port}{args}"},
-    {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/"},
+               "{stdin}",
+     {"GnuTLS 3.7", "GnuTLS 3.8"}},
+    {"wolfssl", "{wolfclient} --ca certs/ca.pem --host {host} "
+                "--port {port}{args}",
+     {"wolfSSL (this build)"}},
+    {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/",
+     {"Chromium (Debian 12)"}},
 };
+
+static const struct {
+    const char *release;
+} generations[SCENARIO_GEN_COUNT] = {
+    [SCENARIO_GEN_BOOKWORM] = {"Debian 12"},
+    [SCENARIO_GEN_TRIXIE] = {"Debian 13"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *template_for(const char *client)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].client, client) == 0)
             return commands[i].template;
     return NULL;
+}
+
+const char *catalogue_client_version(const char *client,
+                                     enum scenario_generation g)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].client, client) == 0)
+            return (unsigned)g < SCENARIO_GEN_COUNT ? commands[i].versions[g]
+                                                    : NULL;
+    return NULL;
+}
+
+/* The wolfSSL client is built beside the server, in whichever build
+ * directory this is: its path relative to the working directory when it
+ * lies below it (build-asan/wolfclient), else absolute. */
+static const char *wolfclient_path(void)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX], cwd[PATH_MAX];
+    if (path[0])
+        return path;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    if (slash == NULL) {
+        snprintf(path, sizeof(path), "build/wolfclient");
+        return path;
+    }
+    *slash = '\0';
+    size_t len = 0;
+    if (getcwd(cwd, sizeof(cwd)) != NULL) {
+        len = strlen(cwd);
+        if (strncmp(exe, cwd, len) != 0 || exe[len] != '/')
+            len = 0;
+    }
+    const char *dir = len ? exe + len + 1 : exe;
+    if (strlen(dir) + sizeof("/wolfclient") > sizeof(path))
+        dir = "build";
+    snprintf(path, sizeof(path), "%.*s/wolfclient",
+             (int)(sizeof(path) - sizeof("/wolfclient")), dir);
+    return path;
 }
 
 static bool is_ip_literal(const char *host)
@@ -89,6 +153,7 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
         {"{openssl_sni}", openssl_sni},
         {"{openssl_verify}", openssl_verify},
         {"{gnutls_sni}", gnutls_sni},
+        {"{wolfclient}", wolfclient_path()},
         /* With request = yes, an HTTP request is typed into the client,
          * and its input stays open for a while: at the end of their input
          * s_client and gnutls-cli quit without waiting for the answer. */
@@ -190,6 +255,20 @@ static void print_table(const struct server *srv, FILE *out)
     }
 }
 
+static void json_result(struct json *j, const struct scenario_result *r)
+{
+    json_key(j, "exits");
+    json_array_begin(j);
+    for (int i = 0; i < r->n_exits; i++)
+        json_int(j, r->exits[i]);
+    json_array_end(j);
+    json_kv_string(j, "message", r->message);
+    json_kv_string(j, "note", r->note);
+}
+
+/* The expectation as the first generation shows it, then every
+ * generation's own result with the client version it was verified
+ * with. */
 static void json_expect(struct json *j, const struct scenario *s,
                         const struct scenario_expect *e)
 {
@@ -199,20 +278,45 @@ static void json_expect(struct json *j, const struct scenario *s,
     json_kv_string(j, "variant", e->variant);
     json_kv_string(j, "host", e->host[0] ? e->host : "localhost");
     json_kv_string(j, "args", e->args);
-    json_kv_int(j, "exit", e->exit_code);
-    json_key(j, "exits");
-    json_array_begin(j);
-    json_int(j, e->exit_code);
-    for (int i = 0; i < e->n_other_exits; i++)
-        json_int(j, e->other_exits[i]);
-    json_array_end(j);
-    json_kv_string(j, "message", e->message);
-    json_kv_string(j, "note", e->note);
+    json_kv_int(j, "exit", e->gen[0].exits[0]);
+    json_result(j, &e->gen[0]);
     json_kv_int(j, "line", e->line);
     json_kv_int(j, "timeout", e->timeout_s);
+    json_kv_bool(j, "request", e->request);
     if (catalogue_command(s, e, "{port}", cmd, sizeof(cmd)) == 0)
         json_kv_string(j, "command", cmd);
+    json_key(j, "generations");
+    json_array_begin(j);
+    for (int g = 0; g < scenario_expect_generations(e); g++) {
+        json_object_begin(j);
+        json_kv_string(j, "name", scenario_generation_name(g));
+        json_kv_string(j, "verified_with",
+                       catalogue_client_version(e->client, g));
+        json_kv_bool(j, "differs", scenario_expect_differs(e, g));
+        json_result(j, &e->gen[g]);
+        json_object_end(j);
+    }
+    json_array_end(j);
     json_object_end(j);
+}
+
+static void json_generations(struct json *j)
+{
+    json_key(j, "generations");
+    json_array_begin(j);
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++) {
+        json_object_begin(j);
+        json_kv_string(j, "name", scenario_generation_name(g));
+        json_kv_string(j, "release", generations[g].release);
+        json_key(j, "clients");
+        json_object_begin(j);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (commands[i].versions[g] != NULL)
+                json_kv_string(j, commands[i].client, commands[i].versions[g]);
+        json_object_end(j);
+        json_object_end(j);
+    }
+    json_array_end(j);
 }
 
 /* What the scenario is for: "fail" when a correct client must refuse
@@ -249,6 +353,7 @@ int catalogue_json(const struct server *srv, struct buf *b)
     json_init(&j, b);
     json_object_begin(&j);
     json_kv_string(&j, "wolfssl", tlsio_library_version());
+    json_generations(&j);
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
@@ -304,6 +409,61 @@ static void md_cell(FILE *out, const char *s)
     }
 }
 
+static void md_result(FILE *out, const struct scenario_result *r)
+{
+    fprintf(out, "exit %d", r->exits[0]);
+    for (int i = 1; i < r->n_exits; i++)
+        fprintf(out, " or %d", r->exits[i]);
+    fputs(": ", out);
+    md_cell(out, r->message);
+}
+
+/* "curl 7.88: exit 0: ...; curl 8.14: exit 56: ..." when the generations
+ * differ, else the one result. */
+static void md_expect(FILE *out, const struct scenario_expect *e)
+{
+    bool differs = false;
+    for (int g = 1; g < scenario_expect_generations(e); g++)
+        differs = differs || scenario_expect_differs(e, g);
+    if (!differs) {
+        md_result(out, &e->gen[0]);
+        return;
+    }
+    for (int g = 0; g < scenario_expect_generations(e); g++) {
+        if (g > 0 && !scenario_expect_differs(e, g))
+            continue;
+        fprintf(out, "%s%s: ", g ? "; " : "",
+                catalogue_client_version(e->client, g));
+        md_result(out, &e->gen[g]);
+    }
+}
+
+/* Every expectation whose result changes from one Debian release's
+ * clients to the next: what a client developer upgrading meets. */
+static void print_generation_changes(const struct server *srv, FILE *out)
+{
+    fprintf(out, "\nWhere Debian 13's clients differ from Debian 12's:\n\n"
+                 "| scenario | client | %s | %s |\n|---|---|---|---|\n",
+            generations[0].release, generations[1].release);
+    for (size_t i = 0; i < srv->n_entries; i++) {
+        const struct scenario *s = srv->entries[i]->scenario;
+        for (int k = 0; k < s->n_expect; k++) {
+            const struct scenario_expect *e = &s->expect[k];
+            for (int g = 1; g < scenario_expect_generations(e); g++) {
+                if (!scenario_expect_differs(e, g))
+                    continue;
+                fprintf(out, "| `%s` | %s%s%s | %s: ", s->name, e->client,
+                        e->variant[0] ? "." : "", e->variant,
+                        catalogue_client_version(e->client, 0));
+                md_result(out, &e->gen[0]);
+                fprintf(out, " | %s: ", catalogue_client_version(e->client, g));
+                md_result(out, &e->gen[g]);
+                fputs(" |\n", out);
+            }
+        }
+    }
+}
+
 static void print_markdown(const struct server *srv, FILE *out)
 {
     fputs("| scenario | port | category | what it serves | default curl "
@@ -315,12 +475,11 @@ static void print_markdown(const struct server *srv, FILE *out)
                 s->category);
         md_cell(out, s->title);
         fputs(" | ", out);
-        if (e != NULL) {
-            fprintf(out, "exit %d: ", e->exit_code);
-            md_cell(out, e->message);
-        }
+        if (e != NULL)
+            md_expect(out, e);
         fputs(" |\n", out);
     }
+    print_generation_changes(srv, out);
     fputs("\nReproduce each with curl (from the project directory):\n\n",
           out);
     for (size_t i = 0; i < srv->n_entries; i++) {

@@ -32,6 +32,11 @@ const char *catalogue_intent(const struct scenario *s);
 const struct scenario_expect *catalogue_expect(const struct scenario *s,
                                               const char *client);
 
+/* "curl 7.88": the client version generation g's expectations were
+ * verified with; NULL for an unknown client or generation. */
+const char *catalogue_client_version(const char *client,
+                                     enum scenario_generation g);
+
 /* The shell command for one expectation, run from the project's top
  * directory; port is the text to put where the port goes. Returns 0, or
  * -1 when it does not fit. */

@@ -110,6 +110,18 @@ static void tile_steps(struct page *p, const struct scenario *s)
     put(p, "</ul>");
 }
 
+static void tile_result(struct page *p, const struct scenario_result *r)
+{
+    putf(p, "<td>exit %d", r->exits[0]);
+    for (int k = 1; k < r->n_exits; k++)
+        putf(p, " or %d", r->exits[k]);
+    put(p, "</td><td><code>");
+    esc(p, r->message);
+    put(p, "</code></td>");
+}
+
+/* Every client's expected result; a client whose next Debian release
+ * shows something else gets a second row, named by its version. */
 static void tile_clients(struct page *p, const struct scenario *s)
 {
     put(p, "<table class=\"clients\">");
@@ -122,12 +134,18 @@ static void tile_clients(struct page *p, const struct scenario *s)
             esc(p, e->variant);
             put(p, ")");
         }
-        putf(p, "</th><td>exit %d", e->exit_code);
-        for (int k = 0; k < e->n_other_exits; k++)
-            putf(p, " or %d", e->other_exits[k]);
-        put(p, "</td><td><code>");
-        esc(p, e->message);
-        put(p, "</code></td></tr>");
+        put(p, "</th>");
+        tile_result(p, &e->gen[0]);
+        put(p, "</tr>");
+        for (int g = 1; g < scenario_expect_generations(e); g++) {
+            if (!scenario_expect_differs(e, g))
+                continue;
+            put(p, "<tr class=\"generation\"><th>");
+            esc(p, catalogue_client_version(e->client, g));
+            put(p, "</th>");
+            tile_result(p, &e->gen[g]);
+            put(p, "</tr>");
+        }
     }
     put(p, "</table>");
 }
@@ -152,7 +170,7 @@ static void tile(struct page *p, const struct server_entry *e)
     const char *intent = catalogue_intent(s);
     const struct scenario_expect *chromium = catalogue_expect(s, "chromium");
     const char *expect = chromium == NULL       ? "none"
-                         : chromium->exit_code == 0 ? "connect"
+                         : chromium->gen[0].exits[0] == 0 ? "connect"
                                                     : "refuse";
     bool available = e->listening;
     put(p, "<article class=\"tile intent-");

@@ -41,6 +41,21 @@ static const char *const section_names[] = {
 
 static const char *const known_clients[] = {"curl", "openssl", "python",
                                             "gnutls", "wolfssl", "chromium"};
+/* The Debian packages among them: run from every client generation. */
+static const char *const packaged_clients[] = {"curl", "openssl", "python",
+                                               "gnutls"};
+
+static const char *const generation_names[SCENARIO_GEN_COUNT] = {
+    [SCENARIO_GEN_BOOKWORM] = "bookworm",
+    [SCENARIO_GEN_TRIXIE] = "trixie",
+};
+
+/* The keys of a struct scenario_result, as bits of scenario_expect.own. */
+enum {
+    RESULT_EXIT = 1u << 0,
+    RESULT_MESSAGE = 1u << 1,
+    RESULT_NOTE = 1u << 2,
+};
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
@@ -73,7 +88,10 @@ struct loader {
     enum section section;
     int section_line[SEC_UNKNOWN];
     struct scenario_expect *expect;
-    unsigned seen[64]; /* key_spec index -> line first seen */
+    /* key_spec index -> line first seen: unqualified, then per
+     * generation ("exit@trixie") */
+    unsigned seen[1 + SCENARIO_GEN_COUNT][64];
+    unsigned gen_mask; /* the generations the current expect key sets */
     struct {
         bool after_bytes, interval, duration;
     } fault_keys; /* which [fault] keys the file set */
@@ -243,14 +261,13 @@ static int parse_port(struct loader *l, const struct key_spec *k,
 
 /* An exit code, or several separated by "||" when the client's result
  * depends on a race it runs with the server. */
-static int parse_exit(struct loader *l, const struct key_spec *k,
-                      void *field, const char *value)
+static int parse_exits(struct loader *l, const struct key_spec *k,
+                       const char *value, struct scenario_result *r)
 {
-    struct scenario_expect *e = l->expect;
     char tmp[64];
     const char *p = value;
-    int n = 0;
-    (void)field;
+    int max = (int)(sizeof(r->exits) / sizeof(r->exits[0]));
+    r->n_exits = 0;
     for (;;) {
         const char *bar = strstr(p, "||");
         size_t len = bar ? (size_t)(bar - p) : strlen(p);
@@ -264,23 +281,40 @@ static int parse_exit(struct loader *l, const struct key_spec *k,
                         section_label(l), k->key, value);
         memcpy(tmp, p, len);
         tmp[len] = '\0';
-        int code;
-        if (parse_int(l, k, tmp, 0, 255, &code) != 0)
+        if (r->n_exits == max)
+            return fail(l, "%s %s: at most %d alternatives", section_label(l),
+                        k->key, max);
+        if (parse_int(l, k, tmp, 0, 255, &r->exits[r->n_exits]) != 0)
             return -1;
-        if (n == 0) {
-            e->exit_code = code;
-        } else if (e->n_other_exits == 3) {
-            return fail(l, "%s %s: at most 4 alternatives", section_label(l),
-                        k->key);
-        } else {
-            e->other_exits[e->n_other_exits++] = code;
-        }
-        n++;
+        r->n_exits++;
         if (bar == NULL)
-            break;
+            return 0;
         p = bar + 2;
     }
-    e->has_exit = true;
+}
+
+/* exit, message and note of an [expect.*] section go to every
+ * generation in l->gen_mask. */
+static int parse_exit(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    (void)field;
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++)
+        if ((l->gen_mask & (1u << g)) &&
+            parse_exits(l, k, value, &l->expect->gen[g]) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_result_text(struct loader *l, const struct key_spec *k,
+                             void *field, const char *value)
+{
+    (void)field;
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++)
+        if ((l->gen_mask & (1u << g)) &&
+            copy_text(l, k, (char *)&l->expect->gen[g] + k->offset,
+                      value) != 0)
+            return -1;
     return 0;
 }
 
@@ -646,6 +680,8 @@ static int parse_category(struct loader *l, const struct key_spec *k,
                  sizeof(((struct scenario *)0)->field)
 #define E(field) offsetof(struct scenario_expect, field), \
                  sizeof(((struct scenario_expect *)0)->field)
+#define R(field) offsetof(struct scenario_result, field), \
+                 sizeof(((struct scenario_result *)0)->field)
 
 static const struct key_spec keys[] = {
     {SEC_SCENARIO, "name", parse_name, S(name)},
@@ -686,9 +722,9 @@ static const struct key_spec keys[] = {
 
     {SEC_EXPECT, "args", parse_text, E(args)},
     {SEC_EXPECT, "host", parse_text, E(host)},
-    {SEC_EXPECT, "exit", parse_exit, E(exit_code)},
-    {SEC_EXPECT, "message", parse_text, E(message)},
-    {SEC_EXPECT, "note", parse_text, E(note)},
+    {SEC_EXPECT, "exit", parse_exit, R(exits)},
+    {SEC_EXPECT, "message", parse_result_text, R(message)},
+    {SEC_EXPECT, "note", parse_result_text, R(note)},
     {SEC_EXPECT, "request", parse_bool, E(request)},
     {SEC_EXPECT, "timeout", parse_duration, E(timeout_s)},
 };
@@ -765,6 +801,7 @@ static int open_section(struct loader *l, const char *name)
     l->have_key = false;
     l->expect = NULL;
     memset(l->seen, 0, sizeof(l->seen));
+    l->gen_mask = 0;
     if (strncmp(name, "expect.", 7) == 0) {
         l->section = SEC_EXPECT;
         if (open_expect(l, name + 7) != 0) {
@@ -863,42 +900,125 @@ static int append_continuation(struct loader *l, const struct key_spec *k,
     return 0;
 }
 
-static int on_key(void *user, const char *section, const char *name,
+/* "exit@trixie" into "exit" and the generation's index; *gen is -1 for
+ * a key without "@". */
+static int split_qualifier(struct loader *l, const char *name, char *key,
+                           size_t size, int *gen)
+{
+    const char *at = strchr(name, '@');
+    size_t n = at ? (size_t)(at - name) : strlen(name);
+    *gen = -1;
+    if (n >= size)
+        n = size - 1;
+    memcpy(key, name, n);
+    key[n] = '\0';
+    if (at == NULL)
+        return 0;
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++)
+        if (strcmp(at + 1, generation_names[g]) == 0) {
+            *gen = g;
+            return 0;
+        }
+    return fail(l, "%s %s: unknown client generation \"%s\" (known: "
+                "bookworm, trixie)", section_label(l), name, at + 1);
+}
+
+static unsigned result_bit(const struct key_spec *k)
+{
+    if (k->parse == parse_exit)
+        return RESULT_EXIT;
+    if (k->parse != parse_result_text)
+        return 0;
+    return k->offset == offsetof(struct scenario_result, message)
+               ? RESULT_MESSAGE
+               : RESULT_NOTE;
+}
+
+/* The generations an [expect.*] key sets: its own with "@NAME", else
+ * every generation that has no key of its own for it. */
+static int expect_target(struct loader *l, const struct key_spec *k,
+                         const char *name, int gen)
+{
+    struct scenario_expect *e = l->expect;
+    unsigned bit = result_bit(k);
+    int n = scenario_expect_generations(e);
+    if (gen < 0) {
+        l->gen_mask = 0;
+        for (int g = 0; g < n; g++)
+            if (!(e->own[g] & bit))
+                l->gen_mask |= 1u << g;
+        return 0;
+    }
+    if (bit == 0)
+        return fail(l, "%s %s: only exit, message and note may differ by "
+                    "client generation", section_label(l), name);
+    if (n == 1)
+        return fail(l, "%s %s: %s has one generation (only curl, openssl, "
+                    "python and gnutls are run from each Debian release)",
+                    section_label(l), name, e->client);
+    e->own[gen] |= bit;
+    l->gen_mask = 1u << gen;
+    return 0;
+}
+
+static int append_result_text(struct loader *l, const struct key_spec *k,
+                              const char *value)
+{
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++)
+        if ((l->gen_mask & (1u << g)) &&
+            append_continuation(l, k, (char *)&l->expect->gen[g] + k->offset,
+                                value) != 0)
+            return -1;
+    return 0;
+}
+
+static int on_key(void *user, const char *section, const char *qualified,
                   const char *value)
 {
     struct loader *l = user;
+    char name[64];
+    int gen = -1;
     (void)section; /* l->section was set by read_line from the same line */
     if (l->section == SEC_UNKNOWN)
         return 1; /* the header was reported already */
     if (l->section == SEC_NONE)
         return fail(l, "\"%s\" is outside any section; start the file "
-                    "with [scenario]", name) == 0;
+                    "with [scenario]", qualified) == 0;
+    if (l->section != SEC_EXPECT || strchr(qualified, '@') == NULL)
+        snprintf(name, sizeof(name), "%s", qualified);
+    else if (split_qualifier(l, qualified, name, sizeof(name), &gen) != 0)
+        return 0;
     const struct key_spec *k = key_find(l->section, name);
     if (k == NULL) {
         char list[512];
         keys_list(l->section, list, sizeof(list));
         return fail(l, "%s unknown key \"%s\" (known: %s)",
-                    section_label(l), name, list) == 0;
+                    section_label(l), qualified, list) == 0;
     }
     size_t idx = (size_t)(k - keys);
+    unsigned *seen = &l->seen[gen + 1][idx];
     char *base = l->section == SEC_EXPECT ? (char *)l->expect : (char *)l->s;
     if (l->continuation) {
+        if (k->parse == parse_result_text)
+            return append_result_text(l, k, value) == 0;
         if (k->parse != parse_text)
             return fail(l, "%s %s: only text values such as explain may "
                         "continue on an indented line",
-                        section_label(l), name) == 0;
+                        section_label(l), qualified) == 0;
         return append_continuation(l, k, base + k->offset, value) == 0;
     }
-    if (l->seen[idx] != 0)
+    if (*seen != 0)
         return fail(l, "%s %s is set twice (first at line %u)",
-                    section_label(l), name, l->seen[idx]) == 0;
-    l->seen[idx] = (unsigned)l->line;
+                    section_label(l), qualified, *seen) == 0;
+    *seen = (unsigned)l->line;
     l->have_key = true;
     if (k->section == SEC_FAULT) {
         l->fault_keys.after_bytes |= k->parse == parse_amount;
         l->fault_keys.interval |= k->parse == parse_interval;
         l->fault_keys.duration |= k->parse == parse_duration;
     }
+    if (k->section == SEC_EXPECT && expect_target(l, k, qualified, gen) != 0)
+        return 0;
     return k->parse(l, k, base + k->offset, value) == 0;
 }
 
@@ -983,10 +1103,11 @@ static int validate(struct loader *l)
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
         const char *v = e->variant[0] ? "." : "";
-        if (!e->has_exit || !e->message[0])
-            return diag_set(l->d, l->file, e->line,
-                            "[expect.%s%s%s] needs exit and message",
-                            e->client, v, e->variant);
+        for (int g = 0; g < scenario_expect_generations(e); g++)
+            if (e->gen[g].n_exits == 0 || !e->gen[g].message[0])
+                return diag_set(l->d, l->file, e->line,
+                                "[expect.%s%s%s] needs exit and message",
+                                e->client, v, e->variant);
     }
     return 0;
 }
@@ -1218,6 +1339,35 @@ const struct scenario *scenario_find(const struct scenario_set *set,
         if (strcmp(set->items[i].name, name) == 0)
             return &set->items[i];
     return NULL;
+}
+
+const char *scenario_generation_name(enum scenario_generation g)
+{
+    return (unsigned)g < SCENARIO_GEN_COUNT ? generation_names[g] : NULL;
+}
+
+bool scenario_client_has_generations(const char *client)
+{
+    size_t n = sizeof(packaged_clients) / sizeof(packaged_clients[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(client, packaged_clients[i]) == 0)
+            return true;
+    return false;
+}
+
+int scenario_expect_generations(const struct scenario_expect *e)
+{
+    return scenario_client_has_generations(e->client) ? SCENARIO_GEN_COUNT
+                                                      : 1;
+}
+
+bool scenario_expect_differs(const struct scenario_expect *e,
+                             enum scenario_generation g)
+{
+    const struct scenario_result *a = &e->gen[0], *b = &e->gen[g];
+    return a->n_exits != b->n_exits ||
+           memcmp(a->exits, b->exits, sizeof(a->exits[0]) * a->n_exits) != 0 ||
+           strcmp(a->message, b->message) != 0;
 }
 
 const char *scenario_version_name(enum scenario_version v)

@@ -109,6 +109,25 @@ struct scenario_identity {
     int n_chain;
 };
 
+/* The client generations the catalogue is verified against: Debian
+ * releases, each with its own packaged curl, OpenSSL, Python and GnuTLS.
+ * An expectation holds for every generation unless a key qualified with
+ * "@NAME" (exit@trixie, message@trixie, note@trixie) says otherwise. */
+enum scenario_generation {
+    SCENARIO_GEN_BOOKWORM, /* Debian 12 */
+    SCENARIO_GEN_TRIXIE,   /* Debian 13 */
+    SCENARIO_GEN_COUNT
+};
+
+/* What one client generation shows: an exit code (or several, "35 || 7",
+ * when it races the server) and a text that appears in its output. */
+struct scenario_result {
+    int exits[4];
+    int n_exits;
+    char message[512];
+    char note[512];
+};
+
 /* What one client shows against the scenario: [expect.CLIENT] or
  * [expect.CLIENT.VARIANT]. */
 struct scenario_expect {
@@ -116,15 +135,13 @@ struct scenario_expect {
     char variant[32];
     char args[512];
     char host[128];
-    char message[512];
-    char note[512];
-    int exit_code;
-    int other_exits[3]; /* "35 || 7": exits a racing client may show */
-    int n_other_exits;
+    /* One per generation; a client that is not a Debian package
+     * (wolfssl, chromium) has only the first. */
+    struct scenario_result gen[SCENARIO_GEN_COUNT];
+    unsigned own[SCENARIO_GEN_COUNT]; /* keys qualified for that generation */
     bool request; /* the client sends an HTTP request on its stdin */
     int timeout_s; /* run under timeout(1): exit 124 when it expires */
     int line; /* of the section header */
-    bool has_exit;
 };
 
 struct scenario {
@@ -189,6 +206,17 @@ void scenario_set_free(struct scenario_set *set);
 
 const struct scenario *scenario_find(const struct scenario_set *set,
                                      const char *name);
+/* "bookworm", "trixie"; NULL past the end. */
+const char *scenario_generation_name(enum scenario_generation g);
+/* Whether the client's expectations differ by generation (the Debian
+ * packages curl, openssl, python and gnutls do; our own clients not). */
+bool scenario_client_has_generations(const char *client);
+/* How many generations the expectation covers: SCENARIO_GEN_COUNT for
+ * a packaged client, 1 otherwise. */
+int scenario_expect_generations(const struct scenario_expect *e);
+/* Whether generation g shows something other than the first does. */
+bool scenario_expect_differs(const struct scenario_expect *e,
+                             enum scenario_generation g);
 /* "TLS 1.2", "SSL 3.0" ... */
 const char *scenario_version_name(enum scenario_version v);
 /* "1.2-1.3" or "1.0" into out. */

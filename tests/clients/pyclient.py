@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A TLS client with Python's standard ssl module, as an application would
 use it: the default context trusting the given CA, hostname checks on.
-Prints one line. Exit 0 with "OK <version> <cipher> <status line>" on
+Prints one line. Exit 0 with "OK <version> <status line> (cipher <suite>)" on
 success; exit 1 with "<ExceptionClass>: <message>" on failure."""
 import argparse
 import socket
@@ -70,7 +70,7 @@ def connect(a):
                     break
                 data += chunk
             status = data.split(b"\r\n", 1)[0].decode("latin-1")
-            print("OK %s %s %s" % (version, cipher, status))
+            print("OK %s %s (cipher %s)" % (version, status, cipher))
     return 0
 
 

@@ -39,9 +39,12 @@ static void check_fields(const struct scenario *s)
         check_terminated(e->client, sizeof(e->client));
         check_terminated(e->variant, sizeof(e->variant));
         check_terminated(e->args, sizeof(e->args));
-        check_terminated(e->message, sizeof(e->message));
-        FUZZ_CHECK(e->has_exit && e->message[0]);
-        FUZZ_CHECK(e->n_other_exits >= 0 && e->n_other_exits <= 3);
+        for (int g = 0; g < scenario_expect_generations(e); g++) {
+            const struct scenario_result *r = &e->gen[g];
+            check_terminated(r->message, sizeof(r->message));
+            check_terminated(r->note, sizeof(r->note));
+            FUZZ_CHECK(r->n_exits >= 1 && r->n_exits <= 4 && r->message[0]);
+        }
     }
 }
 

@@ -2,10 +2,20 @@
 """The catalogue test: starts the real shakedown on ephemeral ports, runs
 every [expect.*] entry of the chosen scenarios with the real client it
 names, and checks the exit code and that the message appears in what the
-client printed ("A || B": either A or B appears). Adding a scenario file with expectations adds its tests.
+client printed ("A || B": either A or B appears). Adding a scenario file
+with expectations adds its tests.
+
+Each run is for one client generation. bookworm (the default) runs
+Debian 12's packaged clients by absolute path on this host, and our own
+clients. trixie runs Debian 13's curl, openssl, python3 and gnutls-cli
+inside a client root made by scripts/client-root.sh (bwrap; the server
+stays on the host's loopback) against the trixie expectations. Before
+anything else, the test prints the version of every client it runs and
+fails when one is not the version the catalogue says it was verified with.
 
 Exit 0 when every entry matched, 1 when any did not, 77 when every chosen
-scenario is unavailable in this build (a skip, reported as such)."""
+scenario is unavailable in this build, or the generation's client root is
+missing and SHAKEDOWN_REQUIRE_TRIXIE is not 1 (a skip, reported as such)."""
 import argparse
 import json
 import os
@@ -39,9 +49,53 @@ def start_server(binary, args, workdir):
     return proc, log, log_path, ports
 
 
-def run_client(command, timeout):
+# Debian's clients, and how each reports its version ("curl 7.88.1 ...",
+# "OpenSSL 3.0.19 ...", "Python 3.11.2", "gnutls-cli 3.7.9").
+VERSION_COMMANDS = {
+    "curl": ("/usr/bin/curl --version", lambda out: out.split("\n")[0]),
+    "openssl": ("/usr/bin/openssl version", lambda out: out.strip()),
+    "python": ("/usr/bin/python3 --version", lambda out: out.strip()),
+    "gnutls": ("/usr/bin/gnutls-cli --version",
+               lambda out: out.split("\n")[0].replace("gnutls-cli", "GnuTLS")),
+}
+
+
+def wrap(command, root):
+    """The argv that runs a shell command from the project's top: on the
+    host, or inside a client root with the project bound read-only at
+    /project, sharing the host's network (and so its loopback)."""
+    if root is None:
+        return ["bash", "-c", command]
+    return ["bwrap", "--ro-bind", root, "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/tmp", "--ro-bind", TOP, "/project", "--chdir", "/project",
+            "--die-with-parent", "/bin/bash", "-c", command]
+
+
+def client_versions(clients, declared, root):
+    """Prints each client's version; returns the list of mismatches with
+    what the catalogue says it was verified with."""
+    problems = []
+    for client in sorted(clients):
+        if client not in VERSION_COMMANDS:
+            continue
+        command, pick = VERSION_COMMANDS[client]
+        try:
+            r = subprocess.run(wrap(command, root), cwd=TOP, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+            actual = pick(r.stdout.decode("utf-8", "replace")) if r.returncode == 0 else ""
+        except (OSError, subprocess.TimeoutExpired) as e:
+            actual = ""
+            print("     %s: %s" % (command, e))
+        want = declared.get(client, "")
+        print("client %-8s %s (catalogue verified with %s)" % (client, actual or "MISSING", want))
+        if not actual.startswith(want + ".") and actual != want:
+            problems.append("%s is %r, not %s" % (command.split()[0], actual or "missing", want))
+    return problems
+
+
+def run_client(command, timeout, root):
     try:
-        r = subprocess.run(["bash", "-c", command], cwd=TOP, stdin=subprocess.DEVNULL,
+        r = subprocess.run(wrap(command, root), cwd=TOP, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout)
         return r.returncode, r.stdout.decode("utf-8", "replace")
@@ -50,9 +104,10 @@ def run_client(command, timeout):
         return None, out + "\n[killed after %d s]" % timeout
 
 
-def label(scenario, e):
+def label(scenario, e, generation):
     variant = "." + e["variant"] if e["variant"] else ""
-    return "%s [expect.%s%s]" % (scenario["name"], e["client"], variant)
+    return "%s [expect.%s%s] (%s)" % (scenario["name"], e["client"], variant,
+                                      generation["verified_with"])
 
 
 def main():
@@ -66,7 +121,24 @@ def main():
     p.add_argument("--timeout", type=int, default=30, help="seconds per client run")
     p.add_argument("--show", action="store_true",
                    help="print every client's output, matched or not")
+    p.add_argument("--generation", default="bookworm",
+                   help="the client generation: bookworm (this host's Debian 12 "
+                        "clients) or trixie (a client root's)")
+    p.add_argument("--root", help="the generation's client root (scripts/client-root.sh); "
+                                  "default build/roots/GENERATION")
     a = p.parse_args()
+    root = None
+    if a.generation != "bookworm":
+        root = os.path.abspath(a.root or os.path.join(TOP, "build", "roots", a.generation))
+        if not os.path.isfile(os.path.join(root, ".shakedown-root")):
+            msg = ("no %s client root at %s: make it with scripts/client-root.sh %s "
+                   "(or ./scripts/test.sh --trixie)" % (a.generation, root, a.generation))
+            if os.environ.get("SHAKEDOWN_REQUIRE_TRIXIE") == "1":
+                print("FAIL " + msg)
+                print("0 passed, 1 failed")
+                return 1
+            print("skip: " + msg)
+            return 77
 
     base = ["--scenarios", a.scenarios, "--certs", a.certs]
     if a.only:
@@ -75,7 +147,31 @@ def main():
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if listing.returncode != 0:
         sys.exit("shakedown --list failed:\n" + listing.stderr.decode())
-    catalogue = json.loads(listing.stdout)["scenarios"]
+    doc = json.loads(listing.stdout)
+    catalogue = doc["scenarios"]
+    gens = {g["name"]: g for g in doc["generations"]}
+    if a.generation not in gens:
+        sys.exit("unknown client generation %r (known: %s)" % (a.generation, ", ".join(gens)))
+    declared = gens[a.generation]["clients"]
+
+    def generation_of(e):
+        """The entry as this generation shows it, or None when the client
+        is not run from this generation (our own clients, a browser)."""
+        for g in e["generations"]:
+            if g["name"] == a.generation:
+                return g
+        return None
+
+    used = {e["client"] for s in catalogue for e in s["expect"]
+            if generation_of(e) and (not a.client or e["client"] == a.client)}
+    problems = client_versions(used, declared, root)
+    if problems:
+        for problem in problems:
+            print("FAIL client version: %s; the catalogue's %s expectations were verified "
+                  "with other versions (install Debian's packages: scripts/setup.sh)"
+                  % (problem, a.generation))
+        print("0 passed, %d failed" % len(problems))
+        return 1
 
     with tempfile.TemporaryDirectory(prefix="shakedown-catalogue-") as workdir:
         proc, log, log_path, ports = start_server(a.shakedown, base, workdir)
@@ -94,6 +190,9 @@ def main():
                 for e in scenario["expect"]:
                     if a.client and e["client"] != a.client:
                         continue
+                    g = generation_of(e)
+                    if g is None:
+                        continue  # run with the bookworm generation only
                     if e["client"] == "chromium":
                         # One browser for every scenario, not one per
                         # entry: tests/browser runs these (browser.chromium).
@@ -102,20 +201,22 @@ def main():
                               % (scenario["name"], variant))
                         continue
                     command = e["command"].replace("{port}", str(port_of[scenario["name"]]))
-                    code, output = run_client(command, max(a.timeout, e.get("timeout", 0) + 15))
+                    code, output = run_client(command, max(a.timeout, e.get("timeout", 0) + 15),
+                                              root)
                     # "A || B": the client prints either, depending on a race
                     # it runs with the server (documented in the scenario).
-                    alternatives = e["message"].split(" || ")
-                    ok = code in e["exits"] and any(m in output for m in alternatives)
+                    alternatives = g["message"].split(" || ")
+                    ok = code in g["exits"] and any(m in output for m in alternatives)
                     if ok:
                         passed += 1
-                        print("ok   %s: exit %s" % (label(scenario, e), code))
+                        print("ok   %s: exit %s" % (label(scenario, e, g), code))
                     else:
                         failed += 1
-                        print("FAIL %s (%s:%d)" % (label(scenario, e), scenario["file"], e["line"]))
+                        print("FAIL %s (%s:%d)" % (label(scenario, e, g), scenario["file"],
+                                                   e["line"]))
                         print("     command:  %s" % command)
                         print("     expected: exit %s, output containing %r"
-                              % (" or ".join(map(str, e["exits"])), e["message"]))
+                              % (" or ".join(map(str, g["exits"])), g["message"]))
                         print("     got:      exit %s" % code)
                     if not ok or a.show:
                         for line in output.rstrip().splitlines()[-15:]:

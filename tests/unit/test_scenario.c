@@ -231,18 +231,20 @@ static void test_every_key(void **state)
     assert_int_equal(e->line, 31);
     assert_string_equal(e->args, "--tlsv1.0 --tls-max 1.2");
     assert_string_equal(e->host, "a.example.test");
-    assert_true(e->has_exit);
-    assert_int_equal(e->exit_code, 35);
-    assert_string_equal(e->message, "error: handshake failure");
-    assert_string_equal(e->note, "Old curl says something else.");
+    for (int g = 0; g < SCENARIO_GEN_COUNT; g++) {
+        assert_int_equal(e->gen[g].n_exits, 1);
+        assert_int_equal(e->gen[g].exits[0], 35);
+        assert_string_equal(e->gen[g].message, "error: handshake failure");
+        assert_string_equal(e->gen[g].note, "Old curl says something else.");
+    }
     assert_true(e->request);
     e = &s->expect[1];
     assert_string_equal(e->client, "openssl");
     assert_string_equal(e->variant, "with-cert");
     assert_int_equal(e->line, 39);
-    assert_true(e->has_exit);
-    assert_int_equal(e->exit_code, 0);
-    assert_string_equal(e->message, "Verify return code: 0 (ok)");
+    assert_int_equal(e->gen[0].n_exits, 1);
+    assert_int_equal(e->gen[0].exits[0], 0);
+    assert_string_equal(e->gen[0].message, "Verify return code: 0 (ok)");
     assert_string_equal(e->args, "");
     assert_false(e->request);
     scenario_set_free(&set);
@@ -933,11 +935,11 @@ static void test_expect_clients(void **state)
         snprintf(variant, sizeof(variant), "v_%zu-x", i);
         assert_string_equal(s->expect[2 * i].client, clients[i]);
         assert_string_equal(s->expect[2 * i].variant, "");
-        assert_int_equal(s->expect[2 * i].exit_code, (int)i);
+        assert_int_equal(s->expect[2 * i].gen[0].exits[0], (int)i);
         assert_int_equal(s->expect[2 * i].line, 10 + 6 * (int)i);
         assert_string_equal(s->expect[2 * i + 1].client, clients[i]);
         assert_string_equal(s->expect[2 * i + 1].variant, variant);
-        assert_int_equal(s->expect[2 * i + 1].exit_code, 255);
+        assert_int_equal(s->expect[2 * i + 1].gen[0].exits[0], 255);
         assert_int_equal(s->expect[2 * i + 1].line, 13 + 6 * (int)i);
     }
     scenario_set_free(&set);
@@ -1079,11 +1081,10 @@ static void test_expect_exit_alternatives(void **state)
                  good[i].text);
         assert_loads(&set, t);
         const struct scenario_expect *e = &set.items[0].expect[0];
-        assert_true(e->has_exit);
-        assert_int_equal(e->exit_code, good[i].exit_code);
-        assert_int_equal(e->n_other_exits, good[i].n_other);
+        assert_int_equal(e->gen[0].exits[0], good[i].exit_code);
+        assert_int_equal(e->gen[0].n_exits, 1 + good[i].n_other);
         for (int j = 0; j < good[i].n_other; j++)
-            assert_int_equal(e->other_exits[j], good[i].other[j]);
+            assert_int_equal(e->gen[0].exits[1 + j], good[i].other[j]);
         scenario_set_free(&set);
     }
 }
@@ -1117,6 +1118,110 @@ static void test_expect_exit_alternatives_bad(void **state)
     assert_load_error(GOOD "[expect.openssl.v]\n"
                            "exit = 1||2||3||4||5||6\nmessage = m\n",
                       11, "[expect.openssl.v] exit: at most 4 alternatives");
+}
+
+/* exit@trixie, message@trixie and note@trixie override one generation;
+ * the plain keys hold for every generation without its own, in either
+ * order, and continue on indented lines. */
+static void test_expect_generations(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "[expect.curl]\nexit@trixie = 56\nexit = 0\n"
+                            "message = old\n  text\nmessage@trixie = new\n"
+                            "  text\nnote@trixie = why\n");
+    const struct scenario_expect *e = &set.items[0].expect[0];
+    assert_int_equal(scenario_expect_generations(e), SCENARIO_GEN_COUNT);
+    assert_int_equal(e->gen[SCENARIO_GEN_BOOKWORM].exits[0], 0);
+    assert_string_equal(e->gen[SCENARIO_GEN_BOOKWORM].message, "old text");
+    assert_string_equal(e->gen[SCENARIO_GEN_BOOKWORM].note, "");
+    assert_int_equal(e->gen[SCENARIO_GEN_TRIXIE].n_exits, 1);
+    assert_int_equal(e->gen[SCENARIO_GEN_TRIXIE].exits[0], 56);
+    assert_string_equal(e->gen[SCENARIO_GEN_TRIXIE].message, "new text");
+    assert_string_equal(e->gen[SCENARIO_GEN_TRIXIE].note, "why");
+    assert_true(scenario_expect_differs(e, SCENARIO_GEN_TRIXIE));
+    assert_false(scenario_expect_differs(e, SCENARIO_GEN_BOOKWORM));
+    scenario_set_free(&set);
+
+    /* A note alone does not make a difference. */
+    assert_loads(&set, GOOD "[expect.python]\nexit = 1 || 2\nmessage = m\n"
+                            "note@trixie = same result, other reason\n");
+    e = &set.items[0].expect[0];
+    assert_int_equal(e->gen[SCENARIO_GEN_TRIXIE].n_exits, 2);
+    assert_string_equal(e->gen[SCENARIO_GEN_TRIXIE].message, "m");
+    assert_false(scenario_expect_differs(e, SCENARIO_GEN_TRIXIE));
+    scenario_set_free(&set);
+
+    /* Our own clients have one generation. */
+    assert_loads(&set, GOOD "[expect.wolfssl]\nexit = 0\nmessage = m\n");
+    assert_int_equal(scenario_expect_generations(&set.items[0].expect[0]), 1);
+    scenario_set_free(&set);
+    assert_true(scenario_client_has_generations("gnutls"));
+    assert_false(scenario_client_has_generations("chromium"));
+    assert_string_equal(scenario_generation_name(SCENARIO_GEN_TRIXIE),
+                        "trixie");
+    assert_null(scenario_generation_name(SCENARIO_GEN_COUNT));
+}
+
+static void test_expect_generations_bad(void **state)
+{
+    (void)state;
+    assert_load_error(GOOD "[expect.curl]\nexit = 0\nmessage = m\n"
+                           "exit@sid = 1\n",
+                      13, "[expect.curl] exit@sid: unknown client generation "
+                          "\"sid\" (known: bookworm, trixie)");
+    assert_load_error(GOOD "[expect.curl]\nexit = 0\nmessage = m\n"
+                           "args@trixie = -v\n",
+                      13, "[expect.curl] args@trixie: only exit, message and "
+                          "note may differ by client generation");
+    assert_load_error(GOOD "[expect.chromium]\nexit = 0\nmessage = m\n"
+                           "message@trixie = n\n",
+                      13, "[expect.chromium] message@trixie: chromium has one "
+                          "generation (only curl, openssl, python and gnutls "
+                          "are run from each Debian release)");
+    assert_load_error(GOOD "[expect.curl]\nexit = 0\nmessage = m\n"
+                           "exit@trixie = 1\nexit@trixie = 2\n",
+                      14, "[expect.curl] exit@trixie is set twice (first at "
+                          "line 13)");
+    assert_load_error(GOOD "[expect.curl]\nexit@trixie = 1\nmessage = m\n"
+                           "exit@trixie = x\n",
+                      13, "[expect.curl] exit@trixie is set twice (first at "
+                          "line 11)");
+    assert_load_error(GOOD "[tls]\n", 10, "[tls] appears twice (first at "
+                                          "line 7)");
+    assert_load_error(GOOD "[expect.curl]\nexit@trixie = 1\nmessage = m\n",
+                      10, "[expect.curl] needs exit and message");
+    assert_load_error(GOOD "[expect.curl]\nexit = 1\nmessage@trixie = m\n",
+                      10, "[expect.curl] needs exit and message");
+    assert_load_error(GOOD "[expect.curl]\nexit = 0\nmessage = m\n"
+                           "exit@trixie = 256\n",
+                      13, "[expect.curl] exit: \"256\" is not a whole number "
+                          "from 0 to 255");
+}
+
+static void test_tls_validity(void **state)
+{
+    static const struct {
+        const char *text;
+        enum scenario_validity want;
+    } good[] = {{"current", SCENARIO_VALIDITY_CURRENT},
+                {"expired", SCENARIO_VALIDITY_EXPIRED},
+                {"not-yet-valid", SCENARIO_VALIDITY_NOT_YET_VALID}};
+    struct scenario_set set = {0};
+    char t[512];
+    (void)state;
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].validity, SCENARIO_VALIDITY_CURRENT);
+    scenario_set_free(&set);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(t, sizeof(t), GOOD "validity = %s\n", good[i].text);
+        assert_loads(&set, t);
+        assert_int_equal(set.items[0].validity, good[i].want);
+        scenario_set_free(&set);
+    }
+    assert_load_error(GOOD "validity = old\n", 10,
+                      "[tls] validity: \"old\" is not current, expired or "
+                      "not-yet-valid");
 }
 
 static void test_expect_timeout(void **state)
@@ -1503,7 +1608,7 @@ static void test_unknown_key(void **state)
     assert_load_error(GOOD "ciphrs = RC4\n", 10,
                       "[tls] unknown key \"ciphrs\" (known: versions, "
                       "ciphers, cert, key, chain, dh_params, ocsp_staple, "
-                      "ocsp_ca)");
+                      "ocsp_ca, validity)");
     assert_load_error(GOOD "[client_auth]\ncert = x\n", 11,
                       "[client_auth] unknown key \"cert\" (known: mode, ca, "
                       "min_rsa_bits, missing_cert_status)");
@@ -1530,7 +1635,7 @@ static void test_duplicate_key(void **state)
     struct scenario_set set = {0};
     assert_loads(&set, GOOD "[expect.curl]\nexit = 1\nmessage = m\n"
                             "[expect.curl.b]\nexit = 2\nmessage = m\n");
-    assert_int_equal(set.items[0].expect[1].exit_code, 2);
+    assert_int_equal(set.items[0].expect[1].gen[0].exits[0], 2);
     scenario_set_free(&set);
 }
 
@@ -1706,7 +1811,7 @@ static void test_continuation(void **state)
     assert_loads(&set, GOOD "[expect.curl]\nexit = 0\nmessage = a long\n"
                             "  message\n[expect.openssl]\nexit = 1\n"
                             "message = m\nargs = -tls1_2\n  -brief\n");
-    assert_string_equal(set.items[0].expect[0].message, "a long message");
+    assert_string_equal(set.items[0].expect[0].gen[0].message, "a long message");
     assert_string_equal(set.items[0].expect[1].args, "-tls1_2 -brief");
     assert_string_equal(set.items[0].explain, "Why.");
     scenario_set_free(&set);
@@ -2139,12 +2244,12 @@ static void test_bug_exit_long_value(void **state)
         GOOD "[expect.curl]\nmessage = m\nexit = "
              "00000000000000000000000000000000"
              "00000000000000000000000000000007\n",
-        "[expect.curl] exit", s->expect[0].exit_code, 7);
+        "[expect.curl] exit", s->expect[0].gen[0].exits[0], 7);
     assert_read_or_refused(
         GOOD "[expect.curl]\nmessage = m\nexit = 35 || "
              "00000000000000000000000000000000"
              "0000000000000000000000000000001000\n",
-        "[expect.curl] exit", s->expect[0].other_exits[0], 1000);
+        "[expect.curl] exit", s->expect[0].gen[0].exits[1], 1000);
 }
 
 /* inih treats a line that starts with \v, \f or \r as indented (its lskip
@@ -2200,6 +2305,9 @@ int main(void)
         cmocka_unit_test(test_expect_exit_alternatives),
         cmocka_unit_test(test_expect_exit_alternatives_bad),
         cmocka_unit_test(test_expect_timeout),
+        cmocka_unit_test(test_expect_generations),
+        cmocka_unit_test(test_tls_validity),
+        cmocka_unit_test(test_expect_generations_bad),
         cmocka_unit_test(test_fault_defaults),
         cmocka_unit_test(test_fault_every_key),
         cmocka_unit_test(test_fault_after_bytes),
