@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "alert.h"
+#include "suites.h"
 
 enum section {
     SEC_NONE,
@@ -144,6 +145,20 @@ static int parse_text(struct loader *l, const struct key_spec *k, void *field,
                       const char *value)
 {
     return copy_text(l, k, field, value);
+}
+
+/* Each suite must be a name some wolfSSL build knows: a typo is an error
+ * here, a suite this build lacks is tlsio's "unavailable" at start-up. */
+static int parse_ciphers(struct loader *l, const struct key_spec *k,
+                         void *field, const char *value)
+{
+    struct suites_unknown bad;
+    if (copy_text(l, k, field, value) != 0)
+        return -1;
+    if (suites_check_list(value, &bad) == 0)
+        return 0;
+    return fail(l, "%s %s: unknown cipher suite \"%.*s\" (%s)",
+                section_label(l), k->key, bad.len, bad.name, bad.hint);
 }
 
 static bool is_stem(const char *s)
@@ -692,7 +707,7 @@ static const struct key_spec keys[] = {
     {SEC_SCENARIO, "outcome", parse_outcomes, S(outcomes)},
 
     {SEC_TLS, "versions", parse_versions, S(min_version)},
-    {SEC_TLS, "ciphers", parse_text, S(ciphers)},
+    {SEC_TLS, "ciphers", parse_ciphers, S(ciphers)},
     {SEC_TLS, "cert", parse_stem, S(identity.cert)},
     {SEC_TLS, "key", parse_stem, S(identity.key)},
     {SEC_TLS, "chain", parse_chain, S(identity.chain)},

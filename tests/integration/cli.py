@@ -5,6 +5,7 @@ certificate that leaves the other scenarios serving, and bad clients."""
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -121,6 +122,41 @@ class Files(unittest.TestCase):
         self.assertEqual(err.strip(),
                          '%s:11: [tls] unknown key "ciphrs" (known: versions, ciphers, '
                          'cert, key, chain, dh_params, ocsp_staple, ocsp_ca, validity)' % path)
+
+    def test_unknown_cipher_suite_is_a_file_error(self):
+        path = self.write("typo.ini", VALID.format(name="typo", port=0, cert="leaf")
+                          .replace("chain = intermediate", "ciphers = ECDHE-RSA-AES128-GCM-SHA256:FOO"))
+        code, out, err = run("--scenarios", self.tmp.name, "--check")
+        self.assertEqual(code, 2, out + err)
+        self.assertRegex(err.strip(), r'^%s:11: \[tls\] ciphers: unknown cipher suite '
+                                      r'"FOO" \(.+\)$' % re.escape(path))
+        # The server refuses the file as it refuses any malformed one.
+        code, out, err = run("--scenarios", self.tmp.name, "--ephemeral-ports",
+                             "--no-dashboard", timeout=15)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn('%s:11: [tls] ciphers: unknown cipher suite "FOO"' % path, err)
+        self.assertNotIn("shakedown serving", out)
+
+    def test_suite_this_build_lacks_is_unavailable_not_an_error(self):
+        # A name wolfSSL knows; whether this build has it decides between
+        # serving and "unavailable", never a load error.
+        self.write("known.ini", VALID.format(name="known", port=0, cert="leaf")
+                   .replace("chain = intermediate", "ciphers = PSK-AES128-CBC-SHA256"))
+        code, out, err = run("--scenarios", self.tmp.name, "--check")
+        self.assertEqual(code, 0, out + err)
+        self.assertNotIn("unknown cipher suite", err)
+        if "1 unavailable in this build" in out:  # shakedown's build has no PSK
+            self.assertIn('scenario "known" is unavailable: cipher suite '
+                          '"PSK-AES128-CBC-SHA256" is not known to this wolfSSL build', err)
+        else:
+            self.assertRegex(out, r"0 unavailable in this build, 0 broken")
+
+    def test_bad_version_names_file_and_line(self):
+        path = self.write("v.ini", VALID.format(name="v", port=0, cert="leaf")
+                          .replace("chain = intermediate", "versions = 1.4"))
+        code, _, err = run("--scenarios", path, "--check")
+        self.assertEqual(code, 2)
+        self.assertIn('%s:11: [tls] versions: "1.4" is not a version or range' % path, err)
 
     def test_duplicate_port_across_files(self):
         a = self.write("a.ini", VALID.format(name="a", port=9999, cert="leaf"))

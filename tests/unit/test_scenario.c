@@ -2271,6 +2271,103 @@ static void test_regression_other_blanks_indent(void **state)
     scenario_set_free(&set);
 }
 
+/* ---- cipher-suite names ------------------------------------------------ */
+
+static const char unknown_hint[] =
+    "not a wolfSSL name such as ECDHE-RSA-AES128-GCM-SHA256, nor an IANA "
+    "one such as TLS_AES_128_GCM_SHA256; separate suites with ':'";
+
+/* A name no build of wolfSSL knows is a mistake in the file, with its line;
+ * one this build leaves out is for tlsio to report as unavailable. */
+static void test_ciphers_unknown_name(void **state)
+{
+    char msg[512];
+    (void)state;
+    snprintf(msg, sizeof(msg),
+             "[tls] ciphers: unknown cipher suite \"FOO\" (%s)", unknown_hint);
+    assert_load_error(GOOD "ciphers = FOO\n", 10, msg);
+    assert_load_error(GOOD "ciphers = AES128-SHA:FOO:RC4-SHA\n", 10, msg);
+    assert_load_error(GOOD "ciphers = RC4-SHA:FOO\n", 10, msg);
+    /* On the line of the key, wherever it is in the file. */
+    assert_load_error(HEAD "\n; a comment\n" TLS "versions = 1.2\n"
+                      "ciphers = FOO\n",
+                      13, msg);
+    snprintf(msg, sizeof(msg),
+             "[tls] ciphers: unknown cipher suite \"ECDHE-RSA-AES128-GCM\" "
+             "(%s)", unknown_hint);
+    assert_load_error(GOOD "ciphers = ECDHE-RSA-AES128-GCM\n", 10, msg);
+}
+
+static void test_ciphers_unknown_hints(void **state)
+{
+    (void)state;
+    assert_load_error(GOOD "ciphers = aes128-sha\n", 10,
+                      "[tls] ciphers: unknown cipher suite \"aes128-sha\" "
+                      "(did you mean AES128-SHA? names are case-sensitive)");
+    assert_load_error(GOOD "ciphers = tls_aes_128_gcm_sha256\n", 10,
+                      "[tls] ciphers: unknown cipher suite "
+                      "\"tls_aes_128_gcm_sha256\" (did you mean "
+                      "TLS_AES_128_GCM_SHA256? names are case-sensitive)");
+    assert_load_error(GOOD "ciphers = AES128-SHA::RC4-SHA\n", 10,
+                      "[tls] ciphers: unknown cipher suite \"\" (an empty "
+                      "name: two ':' in a row, or one at an end)");
+    assert_load_error(GOOD "ciphers = AES128-SHA:\n", 10,
+                      "[tls] ciphers: unknown cipher suite \"\" (an empty "
+                      "name: two ':' in a row, or one at an end)");
+    assert_load_error(GOOD "ciphers = AES128-SHA: RC4-SHA\n", 10,
+                      "[tls] ciphers: unknown cipher suite \" RC4-SHA\" (no "
+                      "spaces around ':': wolfSSL takes the names as they "
+                      "are written)");
+    assert_load_error(GOOD "ciphers = HIGH:!RC4-SHA\n", 10,
+                      "[tls] ciphers: unknown cipher suite \"!RC4-SHA\" ('!' "
+                      "goes only before a keyword such as aNULL: wolfSSL "
+                      "would offer RC4-SHA; leave it out instead)");
+}
+
+/* Every list the shipped scenarios use, IANA names, aliases and the
+ * keywords of wolfSSL's cipher-list parser load as written. */
+static void test_ciphers_known_names(void **state)
+{
+    static const char *const lists[] = {
+        "ADH-AES128-SHA:ADH-AES256-GCM-SHA384",
+        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
+        "DHE-RSA-AES128-SHA",
+        "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA",
+        "AES128-SHA:DES-CBC3-SHA",
+        "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA",
+        "ECDHE-RSA-DES-CBC3-SHA:DES-CBC3-SHA",
+        "ECDHE-RSA-RC4-SHA:RC4-SHA:RC4-MD5",
+        "NULL-SHA256:NULL-SHA",
+        "TLS13-AES128-CCM-8-SHA256:ECDHE-ECDSA-AES128-CCM-8:AES128-CCM-8",
+        "TLS_AES_128_GCM_SHA256:TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "SSL_RSA_WITH_RC4_128_SHA",
+        "AES128-CCM8:TLS13-AES128-CCM8-SHA256",
+        "TLS13-SHA256-SHA256:WDM-NULL-SHA256",
+        "HIGH:!aNULL:!eNULL:!kRSA",
+        "ALL",
+        "DEFAULT",
+    };
+    char t[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        struct scenario_set set = {0};
+        snprintf(t, sizeof(t), GOOD "ciphers = %s\n", lists[i]);
+        assert_loads(&set, t);
+        assert_string_equal(set.items[0].ciphers, lists[i]);
+        scenario_set_free(&set);
+    }
+}
+
+/* A bad version names its file and line too. */
+static void test_versions_bad_names_line(void **state)
+{
+    (void)state;
+    assert_load_error(HEAD "\n" TLS "versions = 1.4\n", 11,
+                      "[tls] versions: \"1.4\" is not a version or range "
+                      "(use ssl3, 1.0, 1.1, 1.2, 1.3, or a range such as "
+                      "1.2-1.3)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2352,6 +2449,10 @@ int main(void)
         cmocka_unit_test(test_bug_after_bytes_long_value),
         cmocka_unit_test(test_bug_exit_long_value),
         cmocka_unit_test(test_regression_other_blanks_indent),
+        cmocka_unit_test(test_ciphers_unknown_name),
+        cmocka_unit_test(test_ciphers_unknown_hints),
+        cmocka_unit_test(test_ciphers_known_names),
+        cmocka_unit_test(test_versions_bad_names_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
