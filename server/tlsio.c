@@ -155,6 +155,40 @@ static int set_ciphers(WOLFSSL_CTX *ctx, const char *list, char *why,
     return 0;
 }
 
+/* A scenario that names no suites and speaks only TLS 1.2 and 1.3 offers
+ * what a well-configured server does (Mozilla's "intermediate" profile,
+ * without DHE): forward secrecy and AEAD only. wolfSSL's own default
+ * would add static RSA, CBC, CCM-8, RC4 and NULL suites, which a scanner
+ * pointed at the control scenario would rightly report. */
+static const char default_tls13[] =
+    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:"
+    "TLS13-CHACHA20-POLY1305-SHA256";
+static const char default_tls12[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/* Below TLS 1.2 there is no AEAD suite: such scenarios keep wolfSSL's
+ * default. A build lacking some of the suites serves the others (wolfSSL
+ * skips the names it does not have). */
+static int set_default_ciphers(WOLFSSL_CTX *ctx, const struct scenario *s,
+                               char *why, size_t why_size)
+{
+    char list[sizeof(default_tls13) + sizeof(default_tls12)] = "";
+    if (s->min_version < SCENARIO_TLS12)
+        return 0;
+    if (s->max_version >= SCENARIO_TLS13)
+        strcat(list, default_tls13);
+    if (s->min_version <= SCENARIO_TLS12)
+        strcat(strcat(list, list[0] ? ":" : ""), default_tls12);
+    if (wolfSSL_CTX_set_cipher_list(ctx, list) != WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "this wolfSSL has none of the default suites "
+                 "(%s)", list);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_identity(WOLFSSL_CTX *ctx, const struct scenario_identity *id,
                          const char *dir, char *why, size_t why_size)
 {
@@ -376,6 +410,7 @@ WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
     wolfSSL_CTX_SetMinDhKey_Sz(ctx, 512);
     if ((s->ciphers[0] &&
          set_ciphers(ctx, s->ciphers, why, why_size, unsupported) != 0) ||
+        (!s->ciphers[0] && set_default_ciphers(ctx, s, why, why_size) != 0) ||
         load_identity(ctx, id, certs_dir, why, why_size) != 0 ||
         (s->dh_params[0] &&
          load_dh(ctx, s->dh_params, certs_dir, why, why_size) != 0) ||
