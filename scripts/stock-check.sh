@@ -19,6 +19,12 @@ reason_of() {
 check "tls1.0-only is unavailable: TLS 1.0 is not compiled into this wolfSSL" \
   test "$(reason_of tls1.0-only)" = "TLS 1.0 is not compiled into this wolfSSL"
 check "valid is available" test "$(reason_of valid)" = available
+# A suite wolfSSL knows but this library leaves out is "unavailable", with
+# the suite named; never a load error (that is for names no wolfSSL knows).
+check "rc4 is unavailable: its RC4 suite is not known to this wolfSSL build" \
+  grep -q '^cipher suite ".*RC4.*" is not known to this wolfSSL build$' <<<"$(reason_of rc4)"
+check "--check passes: nothing broken, the rest unavailable in this build" \
+  "$bin" --check
 "$bin" --list | sed 's/^/     | /'
 check "the stock build serves valid to real clients" \
   python3 tests/integration/catalogue.py --shakedown "$bin" --only valid,expired
