@@ -50,7 +50,7 @@ sources_for() {
   case "$1" in
     hello) echo server/hello.c ;;
     http) echo server/http.c server/buf.c ;;
-    scenario) echo server/scenario.c server/alert.c server/diag.c \
+    scenario) echo server/scenario.c server/suites.c server/alert.c server/diag.c \
                    server/http.c server/buf.c ;;
   esac
 }

@@ -4,10 +4,12 @@
 # test PKI when it is missing or a valid leaf is near its end.
 #
 # Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--sanitize] [--fuzz]
-#                         [--build-type TYPE] [--build-dir DIR] [--no-tests]
+#                         [--trixie] [--build-type TYPE] [--build-dir DIR]
+#                         [--no-tests]
 #   --browser   also install Chromium, certutil and playwright-core (browser tests)
 #   --sanitize  build with AddressSanitizer and UndefinedBehaviorSanitizer
 #   --fuzz      also install clang and its runtime (libFuzzer, sanitizers)
+#   --trixie    also build the Debian 13 client root (scripts/client-root.sh)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +18,12 @@ system_wolfssl=0
 browser=0
 sanitize=OFF
 fuzz=0
+trixie=0
 build_type=RelWithDebInfo
 tests=ON
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  sed -n '2,14s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --browser) browser=1 ;;
     --sanitize) sanitize=ON ;;
     --fuzz) fuzz=1 ;;
+    --trixie) trixie=1 ;;
     --no-tests) tests=OFF ;;
     --build-type) build_type=${2:?--build-type needs a value}; shift ;;
     --build-dir) build=$(realpath -m "${2:?--build-dir needs a value}"); shift ;;
@@ -47,6 +51,7 @@ as_root() {
 packages=(
   build-essential cmake pkg-config libuv1-dev libinih-dev libcmocka-dev
   openssl curl gnutls-bin python3 autoconf automake libtool dpkg-dev
+  faketime nmap
 )
 [ "$system_wolfssl" -eq 1 ] && packages+=(libwolfssl-dev)
 if [ "$browser" -eq 1 ]; then
@@ -57,6 +62,7 @@ if [ "$browser" -eq 1 ]; then
   command -v npm >/dev/null || packages+=(npm)
 fi
 [ "$fuzz" -eq 1 ] && packages+=(clang libclang-rt-14-dev llvm)
+[ "$trixie" -eq 1 ] && packages+=(debootstrap bubblewrap)
 
 apt_updated=0
 apt_update() {
@@ -135,6 +141,9 @@ install_playwright() {
 [ "$browser" -eq 1 ] && install_playwright
 
 cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests" -DSHAKEDOWN_SANITIZE="$sanitize")
+# The tests run under Debian's python3, the one users have, not whichever
+# comes first on PATH.
+cmake_args+=(-DPython3_EXECUTABLE=/usr/bin/python3)
 if [ "$system_wolfssl" -eq 1 ]; then
   cmake_args+=(-DSHAKEDOWN_SYSTEM_WOLFSSL=ON)
 else
@@ -154,4 +163,5 @@ else
   log "generating the test PKI in certs/"
   "$top/scripts/gen-pki.sh" "$top/certs" >&2
 fi
+[ "$trixie" -eq 1 ] && "$top/scripts/client-root.sh" trixie
 log "ready: $build/shakedown"

@@ -122,13 +122,22 @@ static void tile_result(struct page *p, const struct scenario_result *r)
 
 /* Every client's expected result; a client whose next Debian release
  * shows something else gets a second row, named by its version. */
+static bool generations_differ(const struct scenario_expect *e)
+{
+    for (int g = 1; g < scenario_expect_generations(e); g++)
+        if (scenario_expect_differs(e, g))
+            return true;
+    return false;
+}
+
 static void tile_clients(struct page *p, const struct scenario *s)
 {
     put(p, "<table class=\"clients\">");
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
+        bool differ = generations_differ(e);
         put(p, "<tr><th>");
-        esc(p, e->client);
+        esc(p, differ ? catalogue_client_version(e->client, 0) : e->client);
         if (e->variant[0]) {
             put(p, " (");
             esc(p, e->variant);
@@ -137,7 +146,7 @@ static void tile_clients(struct page *p, const struct scenario *s)
         put(p, "</th>");
         tile_result(p, &e->gen[0]);
         put(p, "</tr>");
-        for (int g = 1; g < scenario_expect_generations(e); g++) {
+        for (int g = 1; differ && g < scenario_expect_generations(e); g++) {
             if (!scenario_expect_differs(e, g))
                 continue;
             put(p, "<tr class=\"generation\"><th>");
