@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
@@ -57,6 +58,26 @@ static const char *why(int err)
     }
 }
 
+/* Whether addr:port is free to bind without SO_REUSEPORT. Sockets that
+ * all set SO_REUSEPORT share a port silently, so a second shakedown with
+ * --workers would split the first one's connections instead of failing:
+ * the first shared socket binds a plain one, as libuv would (with
+ * SO_REUSEADDR), and lets it go. */
+static int probe_free(const struct sockaddr_storage *ss)
+{
+    int one = 1, rc = 0;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return uv_translate_sys_error(errno);
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (const struct sockaddr *)ss, len) != 0)
+        rc = uv_translate_sys_error(errno);
+    close(fd);
+    return rc;
+}
+
 static void on_closed(uv_handle_t *h)
 {
     free(h->data);
@@ -64,8 +85,10 @@ static void on_closed(uv_handle_t *h)
 
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
-                              int port, bool reuseport, struct diag *d)
+                              int port, enum listener_share share,
+                              struct diag *d)
 {
+    bool reuseport = share != LISTENER_ALONE;
     const char *file = entry->scenario->file;
     struct sockaddr_storage ss;
     if (listener_resolve(addr, port, &ss) != 0) {
@@ -89,7 +112,9 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
         return NULL;
     }
     l->tcp.data = l;
-    if (reuseport)
+    if (share == LISTENER_SHARE_FIRST && port != 0)
+        rc = probe_free(&ss);
+    if (rc == 0 && reuseport)
         rc = set_reuseport(&l->tcp);
     if (rc == 0)
         rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);

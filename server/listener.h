@@ -22,12 +22,21 @@ struct listener {
     int port; /* the bound port */
 };
 
-/* Binds addr:port (port 0: ephemeral) and starts accepting; with
- * reuseport, other sockets may bind the same port (worker loops). Returns
- * the listener, or NULL with d filled. */
+/* How a listener shares its port with the other worker loops. */
+enum listener_share {
+    LISTENER_ALONE,       /* one loop: the port is this socket's alone */
+    LISTENER_SHARE_FIRST, /* the first of the loops (SO_REUSEPORT) */
+    LISTENER_SHARE_JOIN,  /* another loop joining the first's port */
+};
+
+/* Binds addr:port (port 0: ephemeral) and starts accepting. The first of
+ * shared sockets makes sure no other program holds the port, which
+ * SO_REUSEPORT alone would let it share. Returns the listener, or NULL
+ * with d filled. */
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
-                              int port, bool reuseport, struct diag *d);
+                              int port, enum listener_share share,
+                              struct diag *d);
 /* An IPv4 or IPv6 literal and a port into ss. Returns 0, or non-zero
  * when addr is neither. */
 int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss);

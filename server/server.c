@@ -626,7 +626,9 @@ static int entry_listen(struct server *srv, struct server_entry *e,
                         "port %d with --port-offset %d is above 65535",
                         e->scenario->port, srv->opt.port_offset);
     e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port,
-                               srv->n_workers > 1, d);
+                               srv->n_workers > 1 ? LISTENER_SHARE_FIRST
+                                                  : LISTENER_ALONE,
+                               d);
     if (e->listener == NULL)
         return -1;
     e->port = e->listener->port;

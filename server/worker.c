@@ -53,7 +53,8 @@ static int listen_all(struct worker *w, struct server *primary, struct diag *d)
         if (!e->listening)
             continue;
         srv->own_listeners[i] =
-            listener_new(&w->loop, srv, e, primary->opt.bind, e->port, true, d);
+            listener_new(&w->loop, srv, e, primary->opt.bind, e->port,
+                         LISTENER_SHARE_JOIN, d);
         if (srv->own_listeners[i] == NULL)
             return -1;
     }

@@ -441,6 +441,36 @@ class BusyPort(unittest.TestCase):
         finally:
             holder.close()
 
+    def test_second_copy_with_workers(self):
+        """Two copies with --workers both set SO_REUSEPORT, which alone
+        would let the second share (and split) the first one's port."""
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        args = ("--only", "valid", "--no-dashboard", "--workers", "2",
+                "--port-offset", str(port - self.valid_port()))
+        with tempfile.TemporaryDirectory(prefix="shakedown-copies-") as tmp:
+            ports_file = os.path.join(tmp, "ports.json")
+            first = subprocess.Popen([SHAKEDOWN, "--ports-file", ports_file] + list(args),
+                                     cwd=TOP, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 15
+                while not os.path.exists(ports_file):
+                    self.assertIsNone(first.poll(), "the first copy exited")
+                    self.assertLess(time.monotonic(), deadline, "no ports file")
+                    time.sleep(0.02)
+                code, _, err = run(*args, timeout=15)
+                line = self.assertOneLineFailure(code, err)
+                self.assertIn("port %d" % port, line)
+                self.assertIn("address already in use", line)
+                # The first copy serves on as before.
+                self.assertIn("HTTP/1.1 200 OK", https_get(port))
+            finally:
+                first.terminate()
+                self.assertEqual(first.wait(timeout=15), 0)
+
 
 class Running(unittest.TestCase):
     def test_ports_file_and_sigterm(self):
