@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <uv.h>
 
 #include "catalogue.h"
+#include "diag.h"
 #include "hello.h"
 #include "log.h"
 #include "scenario.h"
@@ -44,216 +46,293 @@ struct options {
     struct server_options server;
 };
 
-static void usage(FILE *out)
+/* ---- the command line, as a table ------------------------------------ */
+
+/* What an option's value becomes. The numeric kinds are bounded by the
+ * option's lo and hi and stored in the field at its offset. */
+enum arg_kind {
+    ARG_FLAG,    /* no value: the bool becomes true */
+    ARG_STRING,  /* the const char * points into argv */
+    ARG_INT,     /* an int */
+    ARG_SIZE,    /* a size_t */
+    ARG_SECONDS, /* whole seconds, stored as uint64_t milliseconds */
+    ARG_CALL,    /* anything else: the option's own function */
+};
+
+/* What applying an option tells the loop; errors are -1 with a diag. */
+enum { ARG_NEXT = 0, ARG_DONE = 1 };
+
+struct arg {
+    const char *name;  /* without the leading "--" */
+    const char *value; /* the value's name in the usage; NULL: takes none */
+    enum arg_kind kind;
+    size_t offset; /* of the field in struct options */
+    long lo, hi;
+    int (*call)(struct options *o, char *value, struct diag *d);
+    const char *help; /* its lines, separated by '\n' */
+};
+
+/* The offset of field m of struct options, which must be a t: comparing
+ * pointers of distinct types fails the build, so a table row cannot
+ * store into a field of the wrong type. */
+#define FIELD(t, m)                                                          \
+    (offsetof(struct options, m) +                                           \
+     0 * sizeof((t *)NULL == &((struct options *)NULL)->m))
+
+#define FLAG(n, m, h) {n, NULL, ARG_FLAG, FIELD(bool, m), 0, 0, NULL, h}
+#define STRING(n, v, m, h)                                                   \
+    {n, v, ARG_STRING, FIELD(const char *, m), 0, 0, NULL, h}
+#define INT(n, v, m, lo, hi, h) {n, v, ARG_INT, FIELD(int, m), lo, hi, NULL, h}
+#define SIZE(n, v, m, lo, hi, h)                                             \
+    {n, v, ARG_SIZE, FIELD(size_t, m), lo, hi, NULL, h}
+#define SECONDS(n, v, m, lo, hi, h)                                          \
+    {n, v, ARG_SECONDS, FIELD(uint64_t, m), lo, hi, NULL, h}
+#define CALL(n, v, fn, h) {n, v, ARG_CALL, 0, 0, 0, fn, h}
+
+static int add_path(struct options *o, char *v, struct diag *d);
+static int add_only(struct options *o, char *v, struct diag *d);
+static int set_log_format(struct options *o, char *v, struct diag *d);
+static int no_dashboard(struct options *o, char *v, struct diag *d);
+static int list_json(struct options *o, char *v, struct diag *d);
+static int list_markdown(struct options *o, char *v, struct diag *d);
+static int show_help(struct options *o, char *v, struct diag *d);
+static int show_version(struct options *o, char *v, struct diag *d);
+
+/* Every option, in the order the usage lists them. */
+static const struct arg args[] = {
+    CALL("scenarios", "PATH", add_path,
+         "scenario file or directory of *.ini files\n"
+         "(repeatable; default: scenarios)"),
+    STRING("certs", "DIR", server.certs_dir,
+           "certificates directory (default: certs)"),
+    CALL("only", "NAME[,NAME]", add_only, "serve only these scenarios"),
+    STRING("bind", "ADDR", server.bind,
+           "address to listen on (default: 127.0.0.1;\n"
+           "anything else exposes broken TLS: warned)"),
+    INT("port-offset", "N", server.port_offset, 0, 65535,
+        "add N to every scenario's port"),
+    FLAG("ephemeral-ports", server.ephemeral,
+         "listen on ephemeral ports (see --ports-file)"),
+    STRING("ports-file", "FILE", server.ports_file,
+           "write {\"bind\", \"scenarios\": [...]}\n"
+           "once every listener is bound"),
+    CALL("log-format", "FMT", set_log_format, "text (default) or json"),
+    SECONDS("handshake-timeout", "S", server.handshake_timeout_ms, 1, 86400,
+            "seconds to complete a handshake (10)"),
+    SECONDS("idle-timeout", "S", server.idle_timeout_ms, 1, 86400,
+            "seconds to wait for a request (30)"),
+    SIZE("max-connections", "N", server.max_connections, 1, 1000000,
+         "connections held at once (16384)"),
+    INT("max-stall", "S", server.max_stall_s, 1, 86400,
+        "upper bound on any stall or drip (300)"),
+    SIZE("max-client-hello", "N", server.max_client_hello, 512,
+         HELLO_MAX_BYTES, "bytes a ClientHello may declare (65536)"),
+    SECONDS("drain-timeout", "S", server.drain_ms, 0, 3600,
+            "on SIGTERM, seconds open connections get to\n"
+            "finish before they are reset (5)"),
+    INT("dashboard-port", "N", server.dashboard_port, 0, 65535,
+        "port of the plain-HTTP dashboard (9400; with\n"
+        "--ephemeral-ports an ephemeral one)"),
+    CALL("no-dashboard", NULL, no_dashboard, "no dashboard"),
+    INT("workers", "N", server.workers, 1, 64,
+        "event loops on threads of their own, sharing\n"
+        "the ports (SO_REUSEPORT); SIGHUP reloads\n"
+        "need 1 (default 1)"),
+    FLAG("allow-readable-keys", server.allow_readable_keys,
+         "serve private keys that other users can\n"
+         "read (refused by default)"),
+    FLAG("list", list, "list the scenarios and exit"),
+    CALL("json", NULL, list_json, "with --list: JSON instead of a table"),
+    CALL("markdown", NULL, list_markdown, "with --list: a Markdown table"),
+    FLAG("check", check, "load and validate everything, then exit"),
+    CALL("help", NULL, show_help, "this text"),
+    CALL("version", NULL, show_version, "version of shakedown and wolfSSL"),
+};
+
+#define N_ARGS (sizeof(args) / sizeof(args[0]))
+/* getopt_long reports option i as ARG_BASE + i, clear of every char. */
+#define ARG_BASE 1000
+/* The column where the usage's help texts start. */
+#define HELP_COLUMN 23
+
+static void usage_line(FILE *out, const struct arg *a)
 {
-    fprintf(out,
-        "usage: shakedown [options]\n"
-        "\n"
-        "A TLS server that fails on purpose: every scenario file describes\n"
-        "one broken (or correct) TLS endpoint on its own port.\n"
-        "\n"
-        "  --scenarios PATH     scenario file or directory of *.ini files\n"
-        "                       (repeatable; default: scenarios)\n"
-        "  --certs DIR          certificates directory (default: certs)\n"
-        "  --only NAME[,NAME]   serve only these scenarios\n"
-        "  --bind ADDR          address to listen on (default: 127.0.0.1;\n"
-        "                       anything else exposes broken TLS: warned)\n"
-        "  --port-offset N      add N to every scenario's port\n"
-        "  --ephemeral-ports    listen on ephemeral ports (see --ports-file)\n"
-        "  --ports-file FILE    write {\"bind\", \"scenarios\": [...]}\n"
-        "                       once every listener is bound\n"
-        "  --log-format FMT     text (default) or json\n"
-        "  --handshake-timeout S  seconds to complete a handshake (10)\n"
-        "  --idle-timeout S     seconds to wait for a request (30)\n"
-        "  --max-connections N  connections held at once (16384)\n"
-        "  --max-stall S        upper bound on any stall or drip (300)\n"
-        "  --max-client-hello N bytes a ClientHello may declare (65536)\n"
-        "  --drain-timeout S    on SIGTERM, seconds open connections get to\n"
-        "                       finish before they are reset (5)\n"
-        "  --dashboard-port N   port of the plain-HTTP dashboard (9400; with\n"
-        "                       --ephemeral-ports an ephemeral one)\n"
-        "  --no-dashboard       no dashboard\n"
-        "  --workers N          event loops on threads of their own, sharing\n"
-        "                       the ports (SO_REUSEPORT); SIGHUP reloads\n"
-        "                       need 1 (default 1)\n"
-        "  --allow-readable-keys  serve private keys that other users can\n"
-        "                       read (refused by default)\n"
-        "  --list               list the scenarios and exit\n"
-        "  --json               with --list: JSON instead of a table\n"
-        "  --markdown           with --list: a Markdown table\n"
-        "  --check              load and validate everything, then exit\n"
-        "  --help               this text\n"
-        "  --version            version of shakedown and wolfSSL\n"
-        "\n"
-        "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad\n"
-        "scenario files (reported as file:line: message); with --check,\n"
-        "also 2 when a certificate is out of the dates its scenario says.\n");
+    int w = fprintf(out, "  --%s%s%s", a->name, a->value ? " " : "",
+                    a->value ? a->value : "");
+    /* A long option name pushes its text right, two spaces clear. */
+    fprintf(out, "%*s", w < HELP_COLUMN ? HELP_COLUMN - w : 2, "");
+    for (const char *h = a->help;;) {
+        const char *nl = strchr(h, '\n');
+        if (nl == NULL) {
+            fprintf(out, "%s\n", h);
+            return;
+        }
+        fprintf(out, "%.*s\n%*s", (int)(nl - h), h, HELP_COLUMN, "");
+        h = nl + 1;
+    }
 }
 
-static int parse_count(const char *opt, const char *v, long lo, long hi,
-                       long *out)
+static void usage(FILE *out)
+{
+    fputs("usage: shakedown [options]\n"
+          "\n"
+          "A TLS server that fails on purpose: every scenario file describes\n"
+          "one broken (or correct) TLS endpoint on its own port.\n"
+          "\n",
+          out);
+    for (size_t i = 0; i < N_ARGS; i++)
+        usage_line(out, &args[i]);
+    fputs("\n"
+          "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad\n"
+          "scenario files (reported as file:line: message); with --check,\n"
+          "also 2 when a certificate is out of the dates its scenario says.\n",
+          out);
+}
+
+static int add_path(struct options *o, char *v, struct diag *d)
+{
+    if (o->n_paths == MAX_PATHS)
+        return diag_set(d, NULL, 0, "too many --scenarios");
+    o->paths[o->n_paths++] = v;
+    return ARG_NEXT;
+}
+
+/* Splits NAME[,NAME...] in place: argv strings are ours to modify. */
+static int add_only(struct options *o, char *v, struct diag *d)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(v, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        if (o->n_only == MAX_ONLY)
+            return diag_set(d, NULL, 0, "--only: too many names");
+        o->only[o->n_only++] = t;
+    }
+    return ARG_NEXT;
+}
+
+/* The log format is the log module's, set at once: nothing logs before
+ * the command line has been read. */
+static int set_log_format(struct options *o, char *v, struct diag *d)
+{
+    enum log_format f;
+    (void)o;
+    if (log_parse_format(v, &f) != 0)
+        return diag_set(d, NULL, 0,
+                        "--log-format: \"%s\" is not text or json", v);
+    log_set_format(f);
+    return ARG_NEXT;
+}
+
+static int no_dashboard(struct options *o, char *v, struct diag *d)
+{
+    (void)v, (void)d;
+    o->server.dashboard_port = -1;
+    return ARG_NEXT;
+}
+
+static int list_json(struct options *o, char *v, struct diag *d)
+{
+    (void)v, (void)d;
+    o->list_format = CATALOGUE_JSON;
+    return ARG_NEXT;
+}
+
+static int list_markdown(struct options *o, char *v, struct diag *d)
+{
+    (void)v, (void)d;
+    o->list_format = CATALOGUE_MARKDOWN;
+    return ARG_NEXT;
+}
+
+static int show_help(struct options *o, char *v, struct diag *d)
+{
+    (void)o, (void)v, (void)d;
+    usage(stdout);
+    return ARG_DONE;
+}
+
+static int show_version(struct options *o, char *v, struct diag *d)
+{
+    (void)o, (void)v, (void)d;
+    printf("shakedown %s (wolfSSL %s)\n", SHAKEDOWN_VERSION,
+           tlsio_library_version());
+    return ARG_DONE;
+}
+
+/* Parses a bounded whole number the way strtol does: a sign and leading
+ * blanks are accepted, trailing text is not. */
+static int parse_number(const struct arg *a, const char *v, long *out,
+                        struct diag *d)
 {
     char *end = NULL;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > hi) {
-        fprintf(stderr, "shakedown: %s: \"%s\" is not a number from %ld to "
-                "%ld\n", opt, v, lo, hi);
-        return -1;
-    }
+    if (errno || end == v || *end || n < a->lo || n > a->hi)
+        return diag_set(d, NULL, 0, "--%s: \"%s\" is not a number from %ld "
+                        "to %ld", a->name, v, a->lo, a->hi);
     *out = n;
     return 0;
 }
 
-/* Splits NAME[,NAME...] in place: argv strings are ours to modify. */
-static int split_only(struct options *o, char *arg)
+/* Stores option a's value v (NULL when it takes none) into o. Returns
+ * ARG_NEXT, ARG_DONE when the program is to exit 0, or -1 with d filled. */
+static int apply(const struct arg *a, struct options *o, char *v,
+                 struct diag *d)
 {
-    char *save = NULL;
-    for (char *t = strtok_r(arg, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        if (o->n_only == MAX_ONLY)
-            return -1;
-        o->only[o->n_only++] = t;
+    char *field = (char *)o + a->offset;
+    long n = 0;
+    bool numeric = a->kind == ARG_INT || a->kind == ARG_SIZE ||
+                   a->kind == ARG_SECONDS;
+    if (numeric && parse_number(a, v, &n, d) != 0)
+        return -1;
+    switch (a->kind) {
+    case ARG_FLAG: *(bool *)field = true; break;
+    case ARG_STRING: *(const char **)field = v; break;
+    case ARG_INT: *(int *)field = (int)n; break;
+    case ARG_SIZE: *(size_t *)field = (size_t)n; break;
+    case ARG_SECONDS: *(uint64_t *)field = (uint64_t)n * 1000; break;
+    case ARG_CALL: return a->call(o, v, d);
     }
-    return 0;
+    return ARG_NEXT;
 }
 
-enum {
-    OPT_SCENARIOS = 1000, OPT_CERTS, OPT_ONLY, OPT_BIND, OPT_PORT_OFFSET,
-    OPT_EPHEMERAL, OPT_PORTS_FILE, OPT_LOG_FORMAT, OPT_HS_TIMEOUT,
-    OPT_IDLE_TIMEOUT, OPT_MAX_CONN, OPT_MAX_STALL, OPT_MAX_HELLO, OPT_DRAIN,
-    OPT_DASHBOARD_PORT, OPT_NO_DASHBOARD, OPT_ALLOW_KEYS, OPT_WORKERS, OPT_LIST, OPT_JSON,
-    OPT_MARKDOWN,
-    OPT_CHECK, OPT_HELP, OPT_VERSION
-};
+/* What getopt_long refused: ':' a value missing, '?' with one of ours an
+ * unwanted value, else an option nobody knows. */
+static int refuse(int ch, const char *arg)
+{
+    if (ch == ':' && optopt >= ARG_BASE)
+        fprintf(stderr, "shakedown: --%s needs a value\n",
+                args[optopt - ARG_BASE].name);
+    else if (optopt >= ARG_BASE)
+        fprintf(stderr, "shakedown: --%s takes no value\n",
+                args[optopt - ARG_BASE].name);
+    else
+        fprintf(stderr, "shakedown: unknown option %s\n", arg);
+    fprintf(stderr, "Try 'shakedown --help'.\n");
+    return EXIT_USAGE;
+}
 
+/* Returns an exit code, or -1 to carry on with o filled in. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {
-        {"scenarios", required_argument, NULL, OPT_SCENARIOS},
-        {"certs", required_argument, NULL, OPT_CERTS},
-        {"only", required_argument, NULL, OPT_ONLY},
-        {"bind", required_argument, NULL, OPT_BIND},
-        {"port-offset", required_argument, NULL, OPT_PORT_OFFSET},
-        {"ephemeral-ports", no_argument, NULL, OPT_EPHEMERAL},
-        {"ports-file", required_argument, NULL, OPT_PORTS_FILE},
-        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-        {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
-        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-        {"max-stall", required_argument, NULL, OPT_MAX_STALL},
-        {"max-client-hello", required_argument, NULL, OPT_MAX_HELLO},
-        {"drain-timeout", required_argument, NULL, OPT_DRAIN},
-        {"dashboard-port", required_argument, NULL, OPT_DASHBOARD_PORT},
-        {"no-dashboard", no_argument, NULL, OPT_NO_DASHBOARD},
-        {"allow-readable-keys", no_argument, NULL, OPT_ALLOW_KEYS},
-        {"workers", required_argument, NULL, OPT_WORKERS},
-        {"list", no_argument, NULL, OPT_LIST},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"markdown", no_argument, NULL, OPT_MARKDOWN},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {NULL, 0, NULL, 0},
-    };
-    long n;
+    struct option longopts[N_ARGS + 1];
+    for (size_t i = 0; i < N_ARGS; i++)
+        longopts[i] = (struct option){args[i].name,
+                                      args[i].value ? required_argument
+                                                    : no_argument,
+                                      NULL, ARG_BASE + (int)i};
+    longopts[N_ARGS] = (struct option){NULL, 0, NULL, 0};
+    struct diag d;
+    diag_clear(&d);
     int ch;
-    enum log_format lf;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_SCENARIOS:
-            if (o->n_paths == MAX_PATHS) {
-                fprintf(stderr, "shakedown: too many --scenarios\n");
-                return EXIT_USAGE;
-            }
-            o->paths[o->n_paths++] = optarg;
-            break;
-        case OPT_CERTS: o->server.certs_dir = optarg; break;
-        case OPT_ONLY:
-            if (split_only(o, optarg) != 0) {
-                fprintf(stderr, "shakedown: --only: too many names\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_BIND: o->server.bind = optarg; break;
-        case OPT_PORT_OFFSET:
-            if (parse_count("--port-offset", optarg, 0, 65535, &n) != 0)
-                return EXIT_USAGE;
-            o->server.port_offset = (int)n;
-            break;
-        case OPT_EPHEMERAL: o->server.ephemeral = true; break;
-        case OPT_PORTS_FILE: o->server.ports_file = optarg; break;
-        case OPT_LOG_FORMAT:
-            if (log_parse_format(optarg, &lf) != 0) {
-                fprintf(stderr, "shakedown: --log-format: \"%s\" is not "
-                        "text or json\n", optarg);
-                return EXIT_USAGE;
-            }
-            log_set_format(lf);
-            break;
-        case OPT_HS_TIMEOUT:
-            if (parse_count("--handshake-timeout", optarg, 1, 86400, &n))
-                return EXIT_USAGE;
-            o->server.handshake_timeout_ms = (uint64_t)n * 1000;
-            break;
-        case OPT_IDLE_TIMEOUT:
-            if (parse_count("--idle-timeout", optarg, 1, 86400, &n))
-                return EXIT_USAGE;
-            o->server.idle_timeout_ms = (uint64_t)n * 1000;
-            break;
-        case OPT_MAX_CONN:
-            if (parse_count("--max-connections", optarg, 1, 1000000, &n))
-                return EXIT_USAGE;
-            o->server.max_connections = (size_t)n;
-            break;
-        case OPT_MAX_STALL:
-            if (parse_count("--max-stall", optarg, 1, 86400, &n))
-                return EXIT_USAGE;
-            o->server.max_stall_s = (int)n;
-            break;
-        case OPT_MAX_HELLO:
-            if (parse_count("--max-client-hello", optarg, 512, HELLO_MAX_BYTES,
-                            &n))
-                return EXIT_USAGE;
-            o->server.max_client_hello = (size_t)n;
-            break;
-        case OPT_DRAIN:
-            if (parse_count("--drain-timeout", optarg, 0, 3600, &n))
-                return EXIT_USAGE;
-            o->server.drain_ms = (uint64_t)n * 1000;
-            break;
-        case OPT_DASHBOARD_PORT:
-            if (parse_count("--dashboard-port", optarg, 0, 65535, &n))
-                return EXIT_USAGE;
-            o->server.dashboard_port = (int)n;
-            break;
-        case OPT_NO_DASHBOARD: o->server.dashboard_port = -1; break;
-        case OPT_ALLOW_KEYS: o->server.allow_readable_keys = true; break;
-        case OPT_WORKERS:
-            if (parse_count("--workers", optarg, 1, 64, &n))
-                return EXIT_USAGE;
-            o->server.workers = (int)n;
-            break;
-        case OPT_LIST: o->list = true; break;
-        case OPT_JSON: o->list_format = CATALOGUE_JSON; break;
-        case OPT_MARKDOWN: o->list_format = CATALOGUE_MARKDOWN; break;
-        case OPT_CHECK: o->check = true; break;
-        case OPT_HELP: usage(stdout); return EXIT_OK;
-        case OPT_VERSION:
-            printf("shakedown %s (wolfSSL %s)\n", SHAKEDOWN_VERSION,
-                   tlsio_library_version());
-            return EXIT_OK;
-        default:
-            if (optopt != 0 && optopt < 1000)
-                fprintf(stderr, "shakedown: option needs a value or is "
-                        "unknown: %s\n", argv[optind - 1]);
-            else
-                fprintf(stderr, "shakedown: unknown option %s\n",
-                        argv[optind - 1]);
-            fprintf(stderr, "Try 'shakedown --help'.\n");
-            return EXIT_USAGE;
-        }
+    while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        if (ch < ARG_BASE)
+            return refuse(ch, argv[optind - 1]);
+        int rc = apply(&args[ch - ARG_BASE], o, optarg, &d);
+        if (rc < 0)
+            fprintf(stderr, "shakedown: %s\n", d.msg);
+        if (rc != ARG_NEXT)
+            return rc < 0 ? EXIT_USAGE : EXIT_OK;
     }
     if (optind < argc) {
         fprintf(stderr, "shakedown: unexpected argument \"%s\"\n"
