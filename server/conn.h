@@ -16,6 +16,7 @@
 #include "record.h"
 #include "scenario.h"
 #include "tlsio.h"
+#include "trace.h"
 
 struct server;
 struct server_entry;
@@ -31,15 +32,6 @@ enum conn_state {
     CONN_CLOSED       /* handles closing; freed in the last callback */
 };
 
-/* How the connection ended, for the trace. */
-enum conn_end {
-    CONN_END_FIN,      /* we sent FIN after flushing */
-    CONN_END_RST,      /* we sent RST */
-    CONN_END_PEER_FIN, /* the client closed first */
-    CONN_END_PEER_RST, /* the client reset */
-    CONN_END_TIMEOUT   /* a timer ran out; we sent RST */
-};
-
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t timer;       /* handshake, idle, stall and linger bounds */
@@ -51,7 +43,7 @@ struct conn {
     struct server *server;
     struct server_entry *entry;
     struct conn *prev, *next;
-    uint64_t id;
+    struct trace trace; /* what happened, for the trace and the verdict */
     uint64_t started_ms;
     enum conn_state state;
     bool in_pump;
@@ -73,21 +65,12 @@ struct conn {
     size_t drip_left;
     uint64_t fault_until_ms;
     bool flight_seen;
-    bool fault_fired; /* the scenario's fault or SNI policy acted */
 
     struct hello hello;
     struct record_scan scan; /* plaintext alerts from the client */
     bool hello_ok;
     size_t peek_need; /* bytes the declared ClientHello needs at least */
-    bool handshake_done;
-    int http_status;
-    char peer[64];
-    const char *reason; /* why it ended; the first reason wins */
-    char detail[256];
     int alert_sent;     /* raw alerts we wrote ourselves */
-    enum conn_end end;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
 };
 
 /* Accepts a pending connection from server (a listening stream). */

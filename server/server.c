@@ -694,7 +694,7 @@ void server_free(struct server *srv)
 void server_conn_add(struct server *srv, struct conn *c)
 {
     /* Ids stay unique across loops: worker i of n takes i+1, i+1+n, ... */
-    c->id = srv->conn_seq++ * (uint64_t)srv->n_workers +
+    c->trace.id = srv->conn_seq++ * (uint64_t)srv->n_workers +
             (uint64_t)srv->worker_index + 1;
     c->prev = NULL;
     c->next = srv->conns;

@@ -1,0 +1,73 @@
+/*
+ * A connection's story in the trace: one event per step (accepted,
+ * client_hello, action, server_flight, handshake, request, alert, closed)
+ * and the verdict at the end, which classifies how the connection ended
+ * against what its scenario exists to show. Plain C over what the
+ * connection has recorded: no loop, no socket, no TLS object.
+ */
+#ifndef SHAKEDOWN_TRACE_H
+#define SHAKEDOWN_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hello.h"
+#include "scenario.h"
+
+/* How the connection ended. */
+enum trace_end {
+    TRACE_END_FIN,      /* we sent FIN after flushing */
+    TRACE_END_RST,      /* we sent RST */
+    TRACE_END_PEER_FIN, /* the client closed first */
+    TRACE_END_PEER_RST, /* the client reset */
+    TRACE_END_TIMEOUT   /* a timer ran out; we sent RST */
+};
+
+/* What the trace knows of one connection. The connection fills it in as
+ * things happen, and sets ms before each event. */
+struct trace {
+    const struct scenario *scenario;
+    uint64_t id;
+    uint64_t ms; /* since the accept, for the next event */
+    char peer[64];
+    bool fault_fired; /* the scenario's fault or SNI policy acted */
+    bool handshake_done;
+    int http_status;    /* 0: no response */
+    const char *reason; /* why it ended (static text); the first wins */
+    char detail[256];
+    enum trace_end end;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+};
+
+void trace_accepted(const struct trace *t, int port);
+void trace_hello(const struct trace *t, const struct hello *h);
+/* A ClientHello the parser could not read, and why; wolfSSL answers it. */
+void trace_hello_error(const struct trace *t, const char *why);
+/* A fault or SNI policy acting at point at, and why. */
+void trace_action(const struct trace *t, const char *at,
+                  const struct scenario_action *a,
+                  const struct scenario_fault *f, const char *why);
+void trace_flight(const struct trace *t, size_t bytes, const char *chain);
+/* A completed handshake (subject NULL: no client certificate). */
+void trace_handshake_ok(const struct trace *t, const char *version,
+                        const char *cipher, const char *subject);
+/* A failed one: its error is t->detail. */
+void trace_handshake_failed(const struct trace *t);
+void trace_request(const struct trace *t, const char *method,
+                   const char *target);
+/* The request is in; a renegotiation now demands a certificate. */
+void trace_renegotiate(const struct trace *t);
+/* The alerts (-1: none) either side sent, the closed event and the
+ * verdict: the connection's last lines. */
+void trace_close(const struct trace *t, int sent, int received);
+
+/* The verdict's parts, for the trace and its tests: which outcome the
+ * connection ended in, and that outcome in words. */
+enum scenario_outcome trace_classify(const struct trace *t, int sent,
+                                     int received);
+void trace_describe(const struct trace *t, enum scenario_outcome o, int sent,
+                    int received, char *out, size_t size);
+
+#endif
