@@ -366,11 +366,9 @@ int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
     d->server = srv;
     if (listener_resolve(addr, port, &ss) != 0)
         return diag_set(diag, NULL, 0, "--bind %s: not an IP address", addr);
-    uv_tcp_init(loop, &d->tcp);
+    int rc = listener_bind(loop, &d->tcp, &ss, LISTENER_ALONE, on_connection,
+                           &d->port);
     d->tcp.data = d;
-    int rc = uv_tcp_bind(&d->tcp, (struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&d->tcp, 128, on_connection);
     if (rc != 0) {
         uv_close((uv_handle_t *)&d->tcp, NULL); /* done as the loop runs */
         return diag_set(diag, NULL, 0,
@@ -378,17 +376,9 @@ int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
                         "another with --dashboard-port N, move every port "
                         "with --port-offset N, use --ephemeral-ports, or "
                         "--no-dashboard",
-                        addr, port, uv_strerror(rc),
-                        rc == UV_EADDRINUSE ? " (another program, or another "
-                                              "shakedown, holds it)"
-                                            : "");
+                        addr, port, uv_strerror(rc), listener_hint(rc));
     }
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
-    uv_tcp_getsockname(&d->tcp, (struct sockaddr *)&bound, &len);
-    bool v6 = bound.ss_family == AF_INET6;
-    d->port = ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                       : ((struct sockaddr_in *)&bound)->sin_port);
+    bool v6 = ss.ss_family == AF_INET6;
     snprintf(d->url, sizeof(d->url), v6 ? "http://[%s]:%d/" : "http://%s:%d/",
              addr, d->port);
     d->listening = true;

@@ -43,8 +43,7 @@ static int set_reuseport(uv_tcp_t *tcp)
     return rc;
 }
 
-/* What usually lies behind a failed bind, printed after uv_strerror. */
-static const char *why(int err)
+const char *listener_hint(int err)
 {
     switch (err) {
     case UV_EADDRINUSE:
@@ -83,13 +82,61 @@ static void on_closed(uv_handle_t *h)
     free(h->data);
 }
 
+/* SO_REUSEPORT must be set before bind, and libuv 1.44 has no flag for
+ * it: a shared socket is created now, to set it by hand. When that fails
+ * the handle is initialised anyway, so that the caller can close it. */
+static int open_socket(uv_loop_t *loop, uv_tcp_t *tcp, int family,
+                       enum listener_share share)
+{
+    if (share == LISTENER_ALONE)
+        return uv_tcp_init(loop, tcp);
+    int rc = uv_tcp_init_ex(loop, tcp, (unsigned)family);
+    if (rc != 0)
+        uv_tcp_init(loop, tcp); /* without a socket: cannot fail */
+    return rc;
+}
+
+static int port_of(const struct sockaddr_storage *ss)
+{
+    return ntohs(ss->ss_family == AF_INET6
+                     ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                     : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static int bound_port_of(const uv_tcp_t *tcp)
+{
+    struct sockaddr_storage bound;
+    int len = sizeof(bound);
+    if (uv_tcp_getsockname(tcp, (struct sockaddr *)&bound, &len) != 0)
+        return 0;
+    return port_of(&bound);
+}
+
+int listener_bind(uv_loop_t *loop, uv_tcp_t *tcp,
+                  const struct sockaddr_storage *ss, enum listener_share share,
+                  uv_connection_cb on_new, int *bound_port)
+{
+    int rc = open_socket(loop, tcp, ss->ss_family, share);
+    if (rc == 0 && share == LISTENER_SHARE_FIRST && port_of(ss) != 0)
+        rc = probe_free(ss);
+    if (rc == 0 && share != LISTENER_ALONE)
+        rc = set_reuseport(tcp);
+    if (rc == 0)
+        rc = uv_tcp_bind(tcp, (const struct sockaddr *)ss, 0);
+    /* libuv reports a busy port here rather than at bind. */
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)tcp, 511, on_new);
+    if (rc == 0)
+        *bound_port = bound_port_of(tcp);
+    return rc;
+}
+
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
                               int port, enum listener_share share,
                               struct diag *d)
 {
-    bool reuseport = share != LISTENER_ALONE;
-    const char *file = entry->scenario->file;
+    const struct scenario *s = entry->scenario;
     struct sockaddr_storage ss;
     if (listener_resolve(addr, port, &ss) != 0) {
         diag_set(d, NULL, 0, "--bind %s: not an IPv4 or IPv6 address", addr);
@@ -97,44 +144,22 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
     }
     struct listener *l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        diag_set(d, file, 0, "out of memory");
+        diag_set(d, s->file, 0, "out of memory");
         return NULL;
     }
     l->server = srv;
     l->entry = entry;
-    /* SO_REUSEPORT must be set before bind, and libuv 1.44 has no flag
-     * for it: create the socket now and set it by hand. */
-    int rc = reuseport ? uv_tcp_init_ex(loop, &l->tcp, ss.ss_family)
-                       : uv_tcp_init(loop, &l->tcp);
-    if (rc != 0) {
-        free(l);
-        diag_set(d, file, 0, "cannot create a socket: %s", uv_strerror(rc));
-        return NULL;
-    }
+    int rc = listener_bind(loop, &l->tcp, &ss, share, on_connection, &l->port);
     l->tcp.data = l;
-    if (share == LISTENER_SHARE_FIRST && port != 0)
-        rc = probe_free(&ss);
-    if (rc == 0 && reuseport)
-        rc = set_reuseport(&l->tcp);
-    if (rc == 0)
-        rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc != 0) {
         /* l is freed once the loop has run the close. */
         uv_close((uv_handle_t *)&l->tcp, on_closed);
-        diag_set(d, file, 0, "scenario \"%s\" cannot listen on %s port %d: "
+        diag_set(d, s->file, 0, "scenario \"%s\" cannot listen on %s port %d: "
                  "%s%s; move every port with --port-offset N, or use "
-                 "--ephemeral-ports", entry->scenario->name, addr, port,
-                 uv_strerror(rc), why(rc));
+                 "--ephemeral-ports", s->name, addr, port, uv_strerror(rc),
+                 listener_hint(rc));
         return NULL;
     }
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
-    uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&bound, &len);
-    l->port = ntohs(bound.ss_family == AF_INET6
-                        ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                        : ((struct sockaddr_in *)&bound)->sin_port);
     return l;
 }
 

@@ -29,10 +29,21 @@ enum listener_share {
     LISTENER_SHARE_JOIN,  /* another loop joining the first's port */
 };
 
-/* Binds addr:port (port 0: ephemeral) and starts accepting. The first of
- * shared sockets makes sure no other program holds the port, which
- * SO_REUSEPORT alone would let it share. Returns the listener, or NULL
- * with d filled. */
+/* Opens tcp on loop, bound to ss (port 0: ephemeral) and listening, with
+ * on_new called for every new connection, and sets *bound_port to the
+ * port it got. The first of shared sockets makes sure no other program
+ * holds the port, which SO_REUSEPORT alone would let it share. Returns 0
+ * or a libuv error; either way tcp is an initialised handle afterwards,
+ * which the caller closes on an error. */
+int listener_bind(uv_loop_t *loop, uv_tcp_t *tcp,
+                  const struct sockaddr_storage *ss, enum listener_share share,
+                  uv_connection_cb on_new, int *bound_port);
+/* What usually lies behind listener_bind's err, to print after
+ * uv_strerror: " (another program, or another shakedown, holds it)" for
+ * a busy port; "" when nothing usual does. */
+const char *listener_hint(int err);
+/* Binds addr:port (port 0: ephemeral) and starts accepting. Returns the
+ * listener, or NULL with d filled. */
 struct listener *listener_new(uv_loop_t *loop, struct server *srv,
                               struct server_entry *entry, const char *addr,
                               int port, enum listener_share share,
