@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "ports.h"
 #include "tlsio.h"
 
 /* Placeholders: {host}, {port}, {args}, {stdin} (an HTTP request or
@@ -194,9 +195,16 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
     return 0;
 }
 
+/* The configured port moved by --port-offset. Under --ephemeral-ports
+ * the kernel picks the port at bind, so the listing shows the configured
+ * one until then; one above 65535 is listed as it is, and refused at
+ * start-up. */
 static int effective_port(const struct server *srv, const struct scenario *s)
 {
-    return s->port == 0 ? 0 : s->port + srv->opt.port_offset;
+    struct ports_rule rule = {srv->opt.port_offset, false};
+    int port;
+    (void)ports_resolve(&rule, s->port, &port);
+    return port;
 }
 
 size_t catalogue_count_unavailable(const struct server *srv)

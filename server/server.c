@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "pki.h"
+#include "ports.h"
 #include "worker.h"
 
 static bool wanted(const struct scenario *s, const char *const *only,
@@ -351,27 +352,25 @@ static void on_stats(uv_signal_t *h, int signum)
              __atomic_load_n(srv->open_total, __ATOMIC_RELAXED), mi.uordblks);
 }
 
-static int port_for(const struct server *srv, const struct scenario *s)
+/* The command line's say on where ports land. */
+static struct ports_rule rule_of(const struct server *srv)
 {
-    if (srv->opt.ephemeral || s->port == 0)
-        return 0;
-    return s->port + srv->opt.port_offset;
+    struct ports_rule rule = {srv->opt.port_offset, srv->opt.ephemeral};
+    return rule;
 }
 
 static int start_dashboard(struct server *srv, uv_loop_t *loop,
                            struct diag *d)
 {
-    int port = srv->opt.dashboard_port;
-    if (port < 0)
+    struct ports_rule rule = rule_of(srv);
+    char why[128];
+    int port;
+    if (srv->opt.dashboard_port < 0)
         return 0;
-    if (srv->opt.ephemeral)
-        port = 0;
-    else if (port > 0)
-        port += srv->opt.port_offset;
-    if (port > 65535)
-        return diag_set(d, NULL, 0, "dashboard port %d with --port-offset %d "
-                        "is above 65535", srv->opt.dashboard_port,
-                        srv->opt.port_offset);
+    if (ports_resolve(&rule, srv->opt.dashboard_port, &port) != 0)
+        return diag_set(d, NULL, 0, "%s",
+                        ports_explain(why, sizeof(why), "dashboard port",
+                                      srv->opt.dashboard_port, &rule));
     return dashboard_start(&srv->dashboard, srv, loop, srv->opt.bind, port, d);
 }
 
@@ -485,6 +484,19 @@ static int reload_entries(struct server *srv, struct server_entry ***out,
     return rc;
 }
 
+/* Whether e lands on the port old listens on; under --ephemeral-ports
+ * any port will do. One above 65535 matches none: entry_listen says why. */
+static bool keeps_port(const struct server *srv, const struct server_entry *e,
+                       const struct server_entry *old)
+{
+    struct ports_rule rule = rule_of(srv);
+    int port;
+    if (rule.ephemeral)
+        return true;
+    return ports_resolve(&rule, e->scenario->port, &port) == 0 &&
+           port == old->port;
+}
+
 /* Binds what needs a new socket: a changed scenario on the port it
  * already has takes over the old listener instead. */
 static int reload_bind(struct server *srv, struct server_entry **v, size_t n)
@@ -495,8 +507,7 @@ static int reload_bind(struct server *srv, struct server_entry **v, size_t n)
             continue; /* an old entry kept as it is, or not servable */
         struct server_entry *old =
             find_entry(srv->entries, srv->n_entries, e->scenario->name);
-        if (old != NULL && old->listening &&
-            (srv->opt.ephemeral || port_for(srv, e->scenario) == old->port))
+        if (old != NULL && old->listening && keeps_port(srv, e, old))
             continue;
         struct diag d;
         diag_clear(&d);
@@ -620,11 +631,13 @@ static void on_reload_signal(uv_signal_t *h, int signum)
 static int entry_listen(struct server *srv, struct server_entry *e,
                         struct diag *d)
 {
-    int port = port_for(srv, e->scenario);
-    if (port > 65535)
-        return diag_set(d, e->scenario->file, e->scenario->line,
-                        "port %d with --port-offset %d is above 65535",
-                        e->scenario->port, srv->opt.port_offset);
+    struct ports_rule rule = rule_of(srv);
+    char why[128];
+    int port;
+    if (ports_resolve(&rule, e->scenario->port, &port) != 0)
+        return diag_set(d, e->scenario->file, e->scenario->line, "%s",
+                        ports_explain(why, sizeof(why), "port",
+                                      e->scenario->port, &rule));
     e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port,
                                srv->n_workers > 1 ? LISTENER_SHARE_FIRST
                                                   : LISTENER_ALONE,
