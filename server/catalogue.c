@@ -250,7 +250,7 @@ static void print_table(const struct server *srv, FILE *out)
     fprintf(out, "%-28s %5s  %-12s %-11s %s\n", "NAME", "PORT", "CATEGORY",
             "VERSIONS", "TITLE");
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         char versions[16];
         scenario_versions_describe(e->scenario, versions, sizeof(versions));
         fprintf(out, "%-28s %5d  %-12s %-11s %s\n", e->scenario->name,
@@ -339,7 +339,7 @@ const char *catalogue_intent(const struct scenario *s)
 
 /* The port a client reaches the scenario on: the bound one once
  * listening (ephemeral ports), else the configured one. */
-static int reach_port(const struct server *srv, const struct server_entry *e)
+static int reach_port(const struct server *srv, const struct entry *e)
 {
     return e->listening ? e->port
                         : effective_port(srv, e->scenario);
@@ -365,7 +365,7 @@ int catalogue_json(const struct server *srv, struct buf *b)
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         const struct scenario *s = e->scenario;
         char versions[16];
         scenario_versions_describe(s, versions, sizeof(versions));
@@ -524,7 +524,7 @@ void catalogue_print_serving(const struct server *srv, FILE *out)
             serving == 1 ? "" : "s", srv->opt.bind);
     fprintf(out, "%-28s %5s  %s\n", "NAME", "PORT", "TITLE");
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         if (e->listening)
             fprintf(out, "%-28s %5d  %s\n", e->scenario->name,
                     e->port, e->scenario->title);

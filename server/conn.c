@@ -16,13 +16,14 @@
 #include "fault.h"
 #include "http.h"
 #include "log.h"
-#include "server.h"
+#include "entry.h"
 
 #define READ_CHUNK 16384
 #define RECORD_HEADER_BYTES 5
 /* More than a ClientHello may span before we stop buffering. */
 #define PEEK_LIMIT (HELLO_MAX_BYTES + 8 * 1024)
 
+static void pool_remove(struct conn_pool *p, struct conn *c);
 static void pump(struct conn *c);
 static void flush(struct conn *c);
 static void on_timer(uv_timer_t *t);
@@ -34,7 +35,7 @@ static const struct scenario *scenario_of(const struct conn *c)
 
 static uint64_t elapsed_ms(const struct conn *c)
 {
-    return uv_now(c->server->loop) - c->started_ms;
+    return uv_now(c->pool->loop) - c->started_ms;
 }
 
 /* The trace, its clock set for the next event. */
@@ -85,7 +86,7 @@ static void on_closed(uv_handle_t *h)
     buf_free(&c->enc_writing);
     buf_free(&c->clear_in);
     /* Last: the entry (and its contexts) may go with this connection. */
-    server_conn_remove(c->server, c);
+    pool_remove(c->pool, c);
     free(c);
 }
 
@@ -125,7 +126,7 @@ static void finish(struct conn *c, const char *reason, enum trace_end end)
     }
     c->state = CONN_CLOSING;
     /* A client that never reads must not hold the flush for ever. */
-    uv_timer_start(&c->timer, on_timer, c->server->opt.linger_ms, 0);
+    uv_timer_start(&c->timer, on_timer, c->pool->limits.linger_ms, 0);
     flush(c);
 }
 
@@ -141,8 +142,8 @@ static uint64_t fault_bound_ms(const struct conn *c,
                                const struct scenario_fault *f)
 {
     int s = f->duration_s;
-    if (c->server->opt.max_stall_s > 0 && s > c->server->opt.max_stall_s)
-        s = c->server->opt.max_stall_s;
+    if (c->pool->limits.max_stall_s > 0 && s > c->pool->limits.max_stall_s)
+        s = c->pool->limits.max_stall_s;
     return (uint64_t)s * 1000;
 }
 
@@ -215,7 +216,7 @@ static void after_flush(struct conn *c)
         close_handles(c, false);
         return;
     }
-    uv_timer_start(&c->timer, on_timer, c->server->opt.linger_ms, 0);
+    uv_timer_start(&c->timer, on_timer, c->pool->limits.linger_ms, 0);
 }
 
 /* The bytes a fault let through are out: now its action. */
@@ -299,7 +300,7 @@ static void flight_ready(struct conn *c)
     if (f->action.kind == SCENARIO_DRIP) {
         c->out_allowed = 0;
         c->drip_left = flight;
-        c->fault_until_ms = uv_now(c->server->loop) + fault_bound_ms(c, f);
+        c->fault_until_ms = uv_now(c->pool->loop) + fault_bound_ms(c, f);
         uv_timer_stop(&c->timer); /* the drip's own bound replaces it */
         uv_timer_start(&c->fault_timer, on_drip, (uint64_t)f->interval_ms,
                        (uint64_t)f->interval_ms);
@@ -337,7 +338,7 @@ static void flush(struct conn *c)
 static void on_drip(uv_timer_t *t)
 {
     struct conn *c = t->data;
-    if (uv_now(c->server->loop) >= c->fault_until_ms) {
+    if (uv_now(c->pool->loop) >= c->fault_until_ms) {
         buf_reset(&c->enc_out);
         c->out_allowed = SIZE_MAX;
         finish(c, "the drip reached its time limit", TRACE_END_FIN);
@@ -352,7 +353,7 @@ static void on_drip(uv_timer_t *t)
         uv_timer_stop(&c->fault_timer);
         c->out_allowed = SIZE_MAX;
         uv_timer_start(&c->timer, on_timer,
-                       c->server->opt.handshake_timeout_ms, 0);
+                       c->pool->limits.handshake_timeout_ms, 0);
     }
 }
 
@@ -422,7 +423,7 @@ static bool step_peek(struct conn *c)
     enum hello_status st = hello_parse(buf_head(&c->enc_in),
                                        buf_pending(&c->enc_in), &c->hello,
                                        &why);
-    size_t limit = c->server->opt.max_client_hello;
+    size_t limit = c->pool->limits.max_client_hello;
     if (c->hello.length > limit) { /* set even when too long to parse */
         snprintf(c->trace.detail, sizeof(c->trace.detail),
                  "ClientHello of %zu bytes, limit %zu", c->hello.length,
@@ -500,7 +501,7 @@ static bool step_handshake(struct conn *c)
             return false;
         }
         c->state = CONN_REQUEST;
-        uv_timer_start(&c->timer, on_timer, c->server->opt.idle_timeout_ms,
+        uv_timer_start(&c->timer, on_timer, c->pool->limits.idle_timeout_ms,
                        0);
         return true;
     }
@@ -746,8 +747,61 @@ static void describe_peer(struct conn *c)
     snprintf(c->trace.peer, sizeof(c->trace.peer), "%s:%d", host, port);
 }
 
-void conn_accept(struct server *srv, struct server_entry *entry,
-                 uv_stream_t *server)
+/* ---- the pool --------------------------------------------------------- */
+
+void conn_pool_init(struct conn_pool *p, uv_loop_t *loop,
+                    const struct conn_limits *limits, size_t *open_total,
+                    int index, int n_pools)
+{
+    memset(p, 0, sizeof(*p));
+    p->loop = loop;
+    p->limits = *limits;
+    p->open_total = open_total != NULL ? open_total : &p->open_store;
+    p->index = index;
+    p->n_pools = n_pools > 0 ? n_pools : 1;
+}
+
+void conn_pool_abort_all(struct conn_pool *p, const char *reason)
+{
+    /* conn_abort leaves c listed until its handles have closed. */
+    for (struct conn *c = p->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        conn_abort(c, reason);
+    }
+}
+
+static void pool_add(struct conn_pool *p, struct conn *c)
+{
+    /* Ids stay unique across pools: pool i of n takes i+1, i+1+n, ... */
+    c->trace.id = p->seq++ * (uint64_t)p->n_pools + (uint64_t)p->index + 1;
+    c->prev = NULL;
+    c->next = p->conns;
+    if (p->conns)
+        p->conns->prev = c;
+    p->conns = c;
+    p->n_conns++;
+    __atomic_add_fetch(p->open_total, 1, __ATOMIC_RELAXED);
+    entry_ref(c->entry);
+}
+
+static void pool_remove(struct conn_pool *p, struct conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (p->conns == c)
+        p->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    p->n_conns--;
+    __atomic_sub_fetch(p->open_total, 1, __ATOMIC_RELAXED);
+    entry_unref(c->entry);
+    if (p->n_conns == 0 && p->on_empty != NULL)
+        p->on_empty(p->on_empty_arg);
+}
+
+void conn_accept(struct conn_pool *p, struct entry *entry,
+                 uv_stream_t *listening)
 {
     struct conn *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -755,7 +809,7 @@ void conn_accept(struct server *srv, struct server_entry *entry,
                  entry->scenario->name);
         return;
     }
-    c->server = srv;
+    c->pool = p;
     c->entry = entry;
     c->trace.scenario = entry->scenario;
     c->alert_sent = -1;
@@ -764,14 +818,14 @@ void conn_accept(struct server *srv, struct server_entry *entry,
     c->then_do = SCENARIO_SERVE;
     c->io.in = &c->enc_in;
     c->io.out = &c->enc_out;
-    c->started_ms = uv_now(srv->loop);
-    uv_tcp_init(srv->loop, &c->tcp);
-    uv_timer_init(srv->loop, &c->timer);
-    uv_timer_init(srv->loop, &c->fault_timer);
+    c->started_ms = uv_now(p->loop);
+    uv_tcp_init(p->loop, &c->tcp);
+    uv_timer_init(p->loop, &c->timer);
+    uv_timer_init(p->loop, &c->fault_timer);
     c->tcp.data = c->timer.data = c->fault_timer.data = c;
     c->open_handles = 3;
-    server_conn_add(srv, c);
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    pool_add(p, c);
+    if (uv_accept(listening, (uv_stream_t *)&c->tcp) != 0) {
         set_reason(c, "accept failed");
         close_handles(c, false);
         return;
@@ -779,12 +833,12 @@ void conn_accept(struct server *srv, struct server_entry *entry,
     describe_peer(c);
     trace_accepted(tr(c), c->entry->port);
     uv_tcp_nodelay(&c->tcp, 1);
-    if (__atomic_load_n(srv->open_total, __ATOMIC_RELAXED) >
-        srv->opt.max_connections) {
+    if (__atomic_load_n(p->open_total, __ATOMIC_RELAXED) >
+        p->limits.max_connections) {
         finish(c, "over the connection limit", TRACE_END_RST);
         return;
     }
-    uv_timer_start(&c->timer, on_timer, srv->opt.handshake_timeout_ms, 0);
+    uv_timer_start(&c->timer, on_timer, p->limits.handshake_timeout_ms, 0);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     const struct scenario_fault *f = &entry->scenario->fault;
     if (f->at == SCENARIO_AT_ACCEPT) {

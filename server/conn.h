@@ -18,8 +18,35 @@
 #include "tlsio.h"
 #include "trace.h"
 
-struct server;
-struct server_entry;
+struct entry;
+struct conn;
+
+/* The bounds every connection of a pool is held to. */
+struct conn_limits {
+    uint64_t handshake_timeout_ms;
+    uint64_t idle_timeout_ms;
+    uint64_t linger_ms;
+    int max_stall_s;        /* upper bound on any stall or drip; 0: none */
+    size_t max_connections; /* open in every pool together */
+    size_t max_client_hello; /* bytes of the ClientHello message */
+};
+
+/* The connections of one event loop: what a connection needs from
+ * around it, and the registry the loop's owner drains and stops through.
+ * A connection never reaches further up than its pool. */
+struct conn_pool {
+    uv_loop_t *loop;
+    struct conn_limits limits;
+    struct conn *conns; /* every open connection */
+    size_t n_conns;
+    size_t *open_total; /* open in every pool together (atomic) */
+    size_t open_store;  /* where open_total points for a lone pool */
+    uint64_t seq;
+    int index, n_pools; /* ids: pool i of n takes i+1, i+1+n, ... */
+    /* Called when the last open connection has closed (a drain ends). */
+    void (*on_empty)(void *arg);
+    void *on_empty_arg;
+};
 
 enum conn_state {
     CONN_PEEK,        /* buffering and parsing the ClientHello */
@@ -40,8 +67,8 @@ struct conn {
     uv_shutdown_t shutdown_req;
     int open_handles;
 
-    struct server *server;
-    struct server_entry *entry;
+    struct conn_pool *pool;
+    struct entry *entry;
     struct conn *prev, *next;
     struct trace trace; /* what happened, for the trace and the verdict */
     uint64_t started_ms;
@@ -73,10 +100,19 @@ struct conn {
     int alert_sent;     /* raw alerts we wrote ourselves */
 };
 
-/* Accepts a pending connection from server (a listening stream). */
-void conn_accept(struct server *srv, struct server_entry *entry,
-                 uv_stream_t *server);
-/* Ends the connection at once with RST (server shutdown). */
+/* A pool on loop; open_total NULL: its own counter (one loop), else a
+ * counter shared with the other pools of n_pools, this one index. */
+void conn_pool_init(struct conn_pool *p, uv_loop_t *loop,
+                    const struct conn_limits *limits, size_t *open_total,
+                    int index, int n_pools);
+/* Ends every open connection with RST (shutdown); each leaves the pool
+ * once its handles have closed. */
+void conn_pool_abort_all(struct conn_pool *p, const char *reason);
+
+/* Accepts a pending connection from listening, to serve entry. */
+void conn_accept(struct conn_pool *p, struct entry *entry,
+                 uv_stream_t *listening);
+/* Ends the connection at once with RST. */
 void conn_abort(struct conn *c, const char *reason);
 
 #endif

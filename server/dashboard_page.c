@@ -159,7 +159,7 @@ static void tile_clients(struct page *p, const struct scenario *s)
     put(p, "</table>");
 }
 
-static void tile_command(struct page *p, const struct server_entry *e)
+static void tile_command(struct page *p, const struct entry *e)
 {
     char port[16], cmd[2048];
     const struct scenario_expect *curl = catalogue_expect(e->scenario, "curl");
@@ -173,7 +173,7 @@ static void tile_command(struct page *p, const struct server_entry *e)
     put(p, "</pre>");
 }
 
-static void tile(struct page *p, const struct server_entry *e)
+static void tile(struct page *p, const struct entry *e)
 {
     const struct scenario *s = e->scenario;
     const char *intent = catalogue_intent(s);

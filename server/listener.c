@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "entry.h"
 #include "log.h"
-#include "server.h"
 
 static void on_connection(uv_stream_t *stream, int status)
 {
@@ -22,7 +22,7 @@ static void on_connection(uv_stream_t *stream, int status)
                  uv_strerror(status));
         return;
     }
-    conn_accept(l->server, l->entry, stream);
+    conn_accept(l->pool, l->entry, stream);
 }
 
 int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss)
@@ -131,8 +131,8 @@ int listener_bind(uv_loop_t *loop, uv_tcp_t *tcp,
     return rc;
 }
 
-struct listener *listener_new(uv_loop_t *loop, struct server *srv,
-                              struct server_entry *entry, const char *addr,
+struct listener *listener_new(uv_loop_t *loop, struct conn_pool *pool,
+                              struct entry *entry, const char *addr,
                               int port, enum listener_share share,
                               struct diag *d)
 {
@@ -147,7 +147,7 @@ struct listener *listener_new(uv_loop_t *loop, struct server *srv,
         diag_set(d, s->file, 0, "out of memory");
         return NULL;
     }
-    l->server = srv;
+    l->pool = pool;
     l->entry = entry;
     int rc = listener_bind(loop, &l->tcp, &ss, share, on_connection, &l->port);
     l->tcp.data = l;

@@ -12,13 +12,13 @@
 
 #include "diag.h"
 
-struct server;
-struct server_entry;
+struct conn_pool;
+struct entry;
 
 struct listener {
     uv_tcp_t tcp;
-    struct server *server;
-    struct server_entry *entry;
+    struct conn_pool *pool; /* where its connections go */
+    struct entry *entry;
     int port; /* the bound port */
 };
 
@@ -44,8 +44,8 @@ int listener_bind(uv_loop_t *loop, uv_tcp_t *tcp,
 const char *listener_hint(int err);
 /* Binds addr:port (port 0: ephemeral) and starts accepting. Returns the
  * listener, or NULL with d filled. */
-struct listener *listener_new(uv_loop_t *loop, struct server *srv,
-                              struct server_entry *entry, const char *addr,
+struct listener *listener_new(uv_loop_t *loop, struct conn_pool *pool,
+                              struct entry *entry, const char *addr,
                               int port, enum listener_share share,
                               struct diag *d);
 /* An IPv4 or IPv6 literal and a port into ss. Returns 0, or non-zero

@@ -374,7 +374,7 @@ static size_t report_unavailable(const struct server *srv)
 {
     size_t broken = 0;
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         if (e->ctx != NULL)
             continue;
         fprintf(stderr, "%s: scenario \"%s\" is unavailable: %s\n",
@@ -397,7 +397,7 @@ static size_t report_dates(const struct server *srv)
 {
     size_t n = 0;
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         if (e->ctx != NULL &&
             tlsio_check_dates(srv->opt.certs_dir, e->scenario, warn_line,
                               NULL) > 0)

@@ -31,105 +31,28 @@ static bool wanted(const struct scenario *s, const char *const *only,
     return false;
 }
 
-/* Deliberately expired certificates are the point of some scenarios; a
- * valid one about to end means the PKI wants regenerating. */
-static void warn_if_ending(const struct scenario *s, const char *certs_dir)
+static struct entry_files files_of(const struct server_options *opt)
 {
-    int days = tlsio_days_left(certs_dir, &s->identity);
-    if (days >= 0 && days < 30)
-        log_info("warning: %s/%s.pem (scenario \"%s\") ends in %d days; run "
-                 "scripts/setup.sh (or scripts/gen-pki.sh) to regenerate "
-                 "the test PKI",
-                 certs_dir, s->identity.cert, s->name, days);
-}
-
-/* A private key any user can read is refused unless the operator says
- * otherwise: the test PKI is throwaway, but a key copied in is not. */
-static bool key_too_open(const struct scenario_identity *id,
-                         const struct server_options *opt, char *why,
-                         size_t why_size)
-{
-    char path[1024];
-    struct stat st;
-    if (opt->allow_readable_keys || id->key[0] == '\0' ||
-        pki_path(opt->certs_dir, id->key, ".key", path, sizeof(path)) != 0 ||
-        stat(path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
-        return false;
-    snprintf(why, why_size,
-             "%.300s is readable by every user (mode %04o): chmod 600 it, or "
-             "pass --allow-readable-keys",
-             path, (unsigned)(st.st_mode & 07777));
-    return true;
-}
-
-static void prepare_entry(struct server_entry *e,
-                          const struct server_options *opt)
-{
-    const struct scenario *s = e->scenario;
-    const char *certs_dir = opt->certs_dir;
-    if (key_too_open(&s->identity, opt, e->unavailable,
-                     sizeof(e->unavailable)) ||
-        (s->sni_identity.cert[0] != '\0' &&
-         key_too_open(&s->sni_identity, opt, e->unavailable,
-                      sizeof(e->unavailable))))
-        return;
-    warn_if_ending(s, certs_dir);
-    tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
-    if (s->sni_identity.cert[0] != '\0')
-        tlsio_describe_chain(certs_dir, &s->sni_identity, e->sni_chain,
-                             sizeof(e->sni_chain));
-    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, &e->assets,
-                           e->unavailable, sizeof(e->unavailable),
-                           &e->unsupported);
-    if (e->ctx == NULL || s->sni_identity.cert[0] == '\0')
-        return;
-    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir, &e->assets,
-                               e->unavailable, sizeof(e->unavailable),
-                               &e->unsupported);
-    if (e->sni_ctx == NULL) {
-        wolfSSL_CTX_free(e->ctx);
-        e->ctx = NULL;
-    }
-}
-
-static void entry_free(struct server_entry *e)
-{
-    if (e->ctx)
-        wolfSSL_CTX_free(e->ctx);
-    if (e->sni_ctx)
-        wolfSSL_CTX_free(e->sni_ctx);
-    tlsio_assets_free(&e->assets);
-    free(e);
-}
-
-/* A new entry for s with its contexts built, or NULL when out of memory. */
-static struct server_entry *entry_new(const struct scenario *s,
-                                      const struct server_options *opt)
-{
-    struct server_entry *e = calloc(1, sizeof(*e));
-    if (e == NULL)
-        return NULL;
-    e->scenario_copy = *s;
-    e->scenario = &e->scenario_copy;
-    prepare_entry(e, opt);
-    return e;
+    struct entry_files f = {opt->certs_dir, opt->allow_readable_keys};
+    return f;
 }
 
 /* Builds entries for the selected scenarios of set into *out. */
 static int build_entries(const struct scenario_set *set,
                          const struct server_source *source,
                          const struct server_options *opt,
-                         struct server_entry ***out, size_t *n_out,
+                         struct entry ***out, size_t *n_out,
                          struct diag *d)
 {
-    struct server_entry **v = calloc(set->count ? set->count : 1, sizeof(*v));
+    struct entry **v = calloc(set->count ? set->count : 1, sizeof(*v));
     size_t n = 0;
     if (v == NULL)
         return diag_set(d, NULL, 0, "out of memory");
     for (size_t i = 0; i < set->count; i++) {
         if (!wanted(&set->items[i], source->only, source->n_only))
             continue;
-        if ((v[n] = entry_new(&set->items[i], opt)) == NULL) {
+        struct entry_files files = files_of(opt);
+        if ((v[n] = entry_new(&set->items[i], &files)) == NULL) {
             while (n > 0)
                 entry_free(v[--n]);
             free(v);
@@ -165,7 +88,6 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
     srv->opt = *opt;
     srv->source = *source;
     srv->n_workers = opt->workers > 0 ? opt->workers : 1;
-    srv->open_total = &srv->open_total_store;
     return build_entries(set, source, opt, &srv->entries, &srv->n_entries, d);
 }
 
@@ -180,7 +102,7 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         if (!e->listening)
             continue;
         json_object_begin(&j);
@@ -199,7 +121,7 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     json_key(&j, "unavailable");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct server_entry *e = srv->entries[i];
+        const struct entry *e = srv->entries[i];
         if (e->listening)
             continue;
         json_object_begin(&j);
@@ -243,7 +165,7 @@ static void stop_listeners(struct server *srv)
             srv->own_listeners[i] = NULL;
             continue;
         }
-        struct server_entry *e = srv->entries[i];
+        struct entry *e = srv->entries[i];
         if (e->listener != NULL)
             listener_close(e->listener);
         e->listener = NULL;
@@ -267,11 +189,7 @@ static void stop_self(struct server *srv)
         return;
     srv->stopping = true;
     stop_listeners(srv);
-    /* conn_abort leaves c listed until its handles have closed. */
-    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
-        next = c->next;
-        conn_abort(c, "server shutting down");
-    }
+    conn_pool_abort_all(&srv->pool, "server shutting down");
     if (srv->loop == NULL)
         return;
     uv_close((uv_handle_t *)&srv->drain_timer, NULL);
@@ -297,7 +215,7 @@ static void on_drain_timeout(uv_timer_t *t)
     struct server *srv = t->data;
     char w[32];
     log_info("%sdrain: %zu connections still open after %.1f s; resetting "
-             "them", who(srv, w, sizeof(w)), srv->n_conns,
+             "them", who(srv, w, sizeof(w)), srv->pool.n_conns,
              (double)srv->opt.drain_ms / 1000.0);
     server_stop(srv);
 }
@@ -318,7 +236,7 @@ void server_drain(struct server *srv)
     stop_listeners(srv);
     if (srv->wake == NULL)
         dashboard_stop_accepting(&srv->dashboard);
-    if (srv->n_conns == 0 || srv->opt.drain_ms == 0) {
+    if (srv->pool.n_conns == 0 || srv->opt.drain_ms == 0) {
         log_info("%sSIGTERM: stopping (no connections open)",
                  who(srv, w, sizeof(w)));
         stop_self(srv);
@@ -326,7 +244,7 @@ void server_drain(struct server *srv)
     }
     log_info("%sSIGTERM: no longer accepting; draining %zu open connections "
              "(up to %.1f s)", who(srv, w, sizeof(w)),
-             srv->n_conns, (double)srv->opt.drain_ms / 1000.0);
+             srv->pool.n_conns, (double)srv->opt.drain_ms / 1000.0);
     uv_timer_start(&srv->drain_timer, on_drain_timeout, srv->opt.drain_ms, 0);
 }
 
@@ -349,7 +267,7 @@ static void on_stats(uv_signal_t *h, int signum)
     struct mallinfo2 mi = mallinfo2();
     (void)signum;
     log_info("stats: connections=%zu heap_in_use=%zu",
-             __atomic_load_n(srv->open_total, __ATOMIC_RELAXED), mi.uordblks);
+             __atomic_load_n(srv->pool.open_total, __ATOMIC_RELAXED), mi.uordblks);
 }
 
 /* The command line's say on where ports land. */
@@ -392,33 +310,18 @@ static void warn_if_exposed(const char *bind)
 }
 
 /* A replaced entry goes when its last connection does. */
-static void retire(struct server *srv, struct server_entry *e)
+static void retire(struct entry *e)
 {
     if (e->listener != NULL)
         listener_close(e->listener);
     e->listener = NULL;
     e->listening = false;
-    if (e->refs == 0) {
-        entry_free(e);
-        return;
-    }
-    e->retired = true;
-    e->next_retired = srv->retired;
-    srv->retired = e;
-}
-
-static void unretire(struct server *srv, struct server_entry *e)
-{
-    for (struct server_entry **p = &srv->retired; *p; p = &(*p)->next_retired)
-        if (*p == e) {
-            *p = e->next_retired;
-            return;
-        }
+    entry_retire(e);
 }
 
 /* ---- reload ----------------------------------------------------------- */
 
-static struct server_entry *find_entry(struct server_entry **v, size_t n,
+static struct entry *find_entry(struct entry **v, size_t n,
                                        const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -437,7 +340,7 @@ static bool same_scenario(const struct scenario *a, const struct scenario *b)
 static const char *const reload_refused =
     "SIGHUP: reload refused, every scenario keeps serving as before";
 
-static int entry_listen(struct server *srv, struct server_entry *e,
+static int entry_listen(struct server *srv, struct entry *e,
                         struct diag *d);
 
 /* "file:line: message", or what of it is known. */
@@ -454,7 +357,7 @@ static void log_refusal(const struct diag *d)
 
 /* The new entries that a reload may take: all loaded, none broken by
  * bad input. Unchanged ones are the old entries themselves. */
-static int reload_entries(struct server *srv, struct server_entry ***out,
+static int reload_entries(struct server *srv, struct entry ***out,
                           size_t *n_out)
 {
     struct scenario_set set = {0};
@@ -469,8 +372,8 @@ static int reload_entries(struct server *srv, struct server_entry ***out,
         return -1;
     }
     for (size_t i = 0; i < *n_out; i++) {
-        struct server_entry *e = (*out)[i];
-        struct server_entry *old =
+        struct entry *e = (*out)[i];
+        struct entry *old =
             find_entry(srv->entries, srv->n_entries, e->scenario->name);
         if (e->ctx == NULL && !e->unsupported) {
             log_info("%s: %s: scenario \"%s\": %s", reload_refused,
@@ -486,8 +389,8 @@ static int reload_entries(struct server *srv, struct server_entry ***out,
 
 /* Whether e lands on the port old listens on; under --ephemeral-ports
  * any port will do. One above 65535 matches none: entry_listen says why. */
-static bool keeps_port(const struct server *srv, const struct server_entry *e,
-                       const struct server_entry *old)
+static bool keeps_port(const struct server *srv, const struct entry *e,
+                       const struct entry *old)
 {
     struct ports_rule rule = rule_of(srv);
     int port;
@@ -499,13 +402,13 @@ static bool keeps_port(const struct server *srv, const struct server_entry *e,
 
 /* Binds what needs a new socket: a changed scenario on the port it
  * already has takes over the old listener instead. */
-static int reload_bind(struct server *srv, struct server_entry **v, size_t n)
+static int reload_bind(struct server *srv, struct entry **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        struct server_entry *e = v[i];
+        struct entry *e = v[i];
         if (e->listening || e->ctx == NULL)
             continue; /* an old entry kept as it is, or not servable */
-        struct server_entry *old =
+        struct entry *old =
             find_entry(srv->entries, srv->n_entries, e->scenario->name);
         if (old != NULL && old->listening && keeps_port(srv, e, old))
             continue;
@@ -519,8 +422,8 @@ static int reload_bind(struct server *srv, struct server_entry **v, size_t n)
     return 0;
 }
 
-static bool contains(struct server_entry **v, size_t n,
-                     const struct server_entry *e)
+static bool contains(struct entry **v, size_t n,
+                     const struct entry *e)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] == e)
@@ -530,7 +433,7 @@ static bool contains(struct server_entry **v, size_t n,
 
 /* Undoes reload_entries and reload_bind: the new entries and their
  * sockets go, the old ones stay untouched. */
-static void reload_discard(struct server *srv, struct server_entry **v,
+static void reload_discard(struct server *srv, struct entry **v,
                            size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -543,13 +446,13 @@ static void reload_discard(struct server *srv, struct server_entry **v,
     free(v);
 }
 
-static void reload_commit(struct server *srv, struct server_entry **v,
+static void reload_commit(struct server *srv, struct entry **v,
                           size_t n)
 {
     size_t added = 0, changed = 0, kept = 0, removed = 0;
     for (size_t i = 0; i < n; i++) {
-        struct server_entry *e = v[i];
-        struct server_entry *old =
+        struct entry *e = v[i];
+        struct entry *old =
             find_entry(srv->entries, srv->n_entries, e->scenario->name);
         if (old == e) {
             kept++;
@@ -565,11 +468,11 @@ static void reload_commit(struct server *srv, struct server_entry **v,
         }
     }
     for (size_t i = 0; i < srv->n_entries; i++) {
-        struct server_entry *old = srv->entries[i];
+        struct entry *old = srv->entries[i];
         if (contains(v, n, old))
             continue;
         removed += find_entry(v, n, old->scenario->name) == NULL;
-        retire(srv, old);
+        retire(old);
     }
     free(srv->entries);
     srv->entries = v;
@@ -597,7 +500,7 @@ static void warn_dates(const struct server *srv)
 
 int server_reload(struct server *srv)
 {
-    struct server_entry **v = NULL;
+    struct entry **v = NULL;
     size_t n = 0;
     if (srv->draining || srv->stopping)
         return -1;
@@ -628,7 +531,7 @@ static void on_reload_signal(uv_signal_t *h, int signum)
 }
 
 /* Binds e on its port. Returns 0, or -1 with d filled. */
-static int entry_listen(struct server *srv, struct server_entry *e,
+static int entry_listen(struct server *srv, struct entry *e,
                         struct diag *d)
 {
     struct ports_rule rule = rule_of(srv);
@@ -638,7 +541,7 @@ static int entry_listen(struct server *srv, struct server_entry *e,
         return diag_set(d, e->scenario->file, e->scenario->line, "%s",
                         ports_explain(why, sizeof(why), "port",
                                       e->scenario->port, &rule));
-    e->listener = listener_new(srv->loop, srv, e, srv->opt.bind, port,
+    e->listener = listener_new(srv->loop, &srv->pool, e, srv->opt.bind, port,
                                srv->n_workers > 1 ? LISTENER_SHARE_FIRST
                                                   : LISTENER_ALONE,
                                d);
@@ -649,11 +552,47 @@ static int entry_listen(struct server *srv, struct server_entry *e,
     return 0;
 }
 
+/* A drain ends with this loop's last connection. */
+static void on_pool_empty(void *arg)
+{
+    struct server *srv = arg;
+    char w[32];
+    if (!srv->draining || srv->stopping)
+        return;
+    log_info("%sdrain: every connection finished; stopping",
+             who(srv, w, sizeof(w)));
+    stop_self(srv);
+}
+
+static struct conn_limits limits_of(const struct server_options *o)
+{
+    struct conn_limits l = {
+        .handshake_timeout_ms = o->handshake_timeout_ms,
+        .idle_timeout_ms = o->idle_timeout_ms,
+        .linger_ms = o->linger_ms,
+        .max_stall_s = o->max_stall_s,
+        .max_connections = o->max_connections,
+        .max_client_hello = o->max_client_hello,
+    };
+    return l;
+}
+
+void server_pool_init(struct server *srv, uv_loop_t *loop,
+                      size_t *open_total)
+{
+    struct conn_limits limits = limits_of(&srv->opt);
+    srv->loop = loop;
+    conn_pool_init(&srv->pool, loop, &limits, open_total, srv->worker_index,
+                   srv->n_workers);
+    srv->pool.on_empty = on_pool_empty;
+    srv->pool.on_empty_arg = srv;
+}
+
 /* Every handle stop_self closes exists before anything can fail, so that
  * a failed start closes them like any other stop. */
 static void init_handles(struct server *srv, uv_loop_t *loop)
 {
-    srv->loop = loop;
+    server_pool_init(srv, loop, NULL);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sighup);
@@ -696,51 +635,7 @@ void server_free(struct server *srv)
 {
     for (size_t i = 0; i < srv->n_entries; i++)
         entry_free(srv->entries[i]);
-    for (struct server_entry *e = srv->retired, *next; e != NULL; e = next) {
-        next = e->next_retired;
-        entry_free(e);
-    }
     free(srv->entries);
     memset(srv, 0, sizeof(*srv));
 }
 
-void server_conn_add(struct server *srv, struct conn *c)
-{
-    /* Ids stay unique across loops: worker i of n takes i+1, i+1+n, ... */
-    c->trace.id = srv->conn_seq++ * (uint64_t)srv->n_workers +
-            (uint64_t)srv->worker_index + 1;
-    c->prev = NULL;
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->n_conns++;
-    __atomic_add_fetch(srv->open_total, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&c->entry->refs, 1, __ATOMIC_RELAXED);
-}
-
-void server_conn_remove(struct server *srv, struct conn *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (srv->conns == c)
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-    srv->n_conns--;
-    __atomic_sub_fetch(srv->open_total, 1, __ATOMIC_RELAXED);
-    struct server_entry *e = c->entry;
-    /* Only the primary retires entries (reloads need one loop). */
-    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
-        e->retired) {
-        unretire(srv, e);
-        entry_free(e);
-    }
-    if (srv->draining && srv->n_conns == 0 && !srv->stopping) {
-        char w[32];
-        log_info("%sdrain: every connection finished; stopping",
-                 who(srv, w, sizeof(w)));
-        stop_self(srv);
-    }
-}

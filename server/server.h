@@ -10,13 +10,14 @@
 
 #include <uv.h>
 
+#include "conn.h"
 #include "dashboard.h"
 #include "diag.h"
+#include "entry.h"
 #include "listener.h"
 #include "scenario.h"
 #include "tlsio.h"
 
-struct conn;
 
 struct server_options {
     const char *bind;
@@ -34,27 +35,6 @@ struct server_options {
     bool allow_readable_keys; /* serve keys other users can read */
     int dashboard_port; /* -1: no dashboard */
     int workers; /* event loops, each on its own thread */
-};
-
-/* One scenario as this build and these files can serve it. An entry owns
- * a copy of its scenario; connections hold a reference, so an entry that a
- * reload replaced lives on, retired, until its last connection ends. */
-struct server_entry {
-    struct scenario scenario_copy;
-    const struct scenario *scenario; /* &scenario_copy */
-    WOLFSSL_CTX *ctx;     /* the default identity */
-    WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
-    struct tlsio_assets assets; /* outlives both contexts */
-    char chain[600];     /* the default identity, as the trace shows it */
-    char sni_chain[600]; /* the SNI identity */
-    char unavailable[512]; /* empty when servable */
-    bool unsupported;      /* unavailable because of the library */
-    struct listener *listener; /* NULL when not listening */
-    int port;                  /* the bound port while listening */
-    bool listening;
-    size_t refs; /* open connections */
-    bool retired;
-    struct server_entry *next_retired;
 };
 
 /* Where the scenarios come from, kept for SIGHUP. */
@@ -79,16 +59,11 @@ struct server {
     struct worker *workers;           /* primary: the other n_workers - 1 */
     struct listener **own_listeners;  /* a worker: one per entry, or NULL */
     uv_async_t *wake;                 /* a worker: commands from the primary */
-    size_t *open_total; /* connections open in every loop (atomic) */
-    size_t open_total_store; /* the primary's counter */
-    uint64_t conn_seq;
     struct server_options opt;
+    struct conn_pool pool; /* this loop's connections */
     struct server_source source;
-    struct server_entry **entries; /* the current set, sorted by name */
+    struct entry **entries; /* the current set, sorted by name */
     size_t n_entries;
-    struct server_entry *retired; /* replaced, still serving connections */
-    struct conn *conns; /* every open connection, for shutdown */
-    size_t n_conns;
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_signal_t sighup;  /* re-reads the scenario files */
@@ -122,8 +97,9 @@ void server_stop(struct server *srv);
 void server_drain(struct server *srv);
 void server_free(struct server *srv);
 
-/* Bookkeeping for conn.c. */
-void server_conn_add(struct server *srv, struct conn *c);
-void server_conn_remove(struct server *srv, struct conn *c);
+/* This loop's connection pool, on loop: index 0 is the primary, whose
+ * counter of open connections the others share. */
+void server_pool_init(struct server *srv, uv_loop_t *loop,
+                      size_t *open_total);
 
 #endif

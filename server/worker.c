@@ -49,11 +49,11 @@ static int listen_all(struct worker *w, struct server *primary, struct diag *d)
     if (srv->own_listeners == NULL)
         return diag_set(d, NULL, 0, "out of memory");
     for (size_t i = 0; i < primary->n_entries; i++) {
-        struct server_entry *e = primary->entries[i];
+        struct entry *e = primary->entries[i];
         if (!e->listening)
             continue;
         srv->own_listeners[i] =
-            listener_new(&w->loop, srv, e, primary->opt.bind, e->port,
+            listener_new(&w->loop, &srv->pool, e, primary->opt.bind, e->port,
                          LISTENER_SHARE_JOIN, d);
         if (srv->own_listeners[i] == NULL)
             return -1;
@@ -71,12 +71,11 @@ static int prepare(struct worker *w, struct server *primary, int index,
     srv->n_entries = primary->n_entries;
     srv->worker_index = index;
     srv->n_workers = primary->n_workers;
-    srv->open_total = primary->open_total;
-    srv->loop = &w->loop;
     srv->wake = &w->wake;
     if (uv_loop_init(&w->loop) != 0)
         return diag_set(d, NULL, 0, "worker %d: cannot create a loop", index);
     w->loop_ready = true;
+    server_pool_init(srv, &w->loop, primary->pool.open_total);
     uv_async_init(&w->loop, &w->wake, on_wake);
     w->wake.data = w;
     uv_timer_init(&w->loop, &srv->drain_timer);

@@ -1,0 +1,116 @@
+/*
+ * Entries: a scenario's TLS contexts built once (or the reason they
+ * cannot be), shared by the connections that hold a reference.
+ */
+#include "entry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "pki.h"
+
+/* Deliberately expired certificates are the point of some scenarios; a
+ * valid one about to end means the PKI wants regenerating. */
+static void warn_if_ending(const struct scenario *s, const char *certs_dir)
+{
+    int days = tlsio_days_left(certs_dir, &s->identity);
+    if (days >= 0 && days < 30)
+        log_info("warning: %s/%s.pem (scenario \"%s\") ends in %d days; run "
+                 "scripts/setup.sh (or scripts/gen-pki.sh) to regenerate "
+                 "the test PKI",
+                 certs_dir, s->identity.cert, s->name, days);
+}
+
+/* A private key any user can read is refused unless the operator says
+ * otherwise: the test PKI is throwaway, but a key copied in is not. */
+static bool key_too_open(const struct scenario_identity *id,
+                         const struct entry_files *opt, char *why,
+                         size_t why_size)
+{
+    char path[1024];
+    struct stat st;
+    if (opt->allow_readable_keys || id->key[0] == '\0' ||
+        pki_path(opt->certs_dir, id->key, ".key", path, sizeof(path)) != 0 ||
+        stat(path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
+        return false;
+    snprintf(why, why_size,
+             "%.300s is readable by every user (mode %04o): chmod 600 it, or "
+             "pass --allow-readable-keys",
+             path, (unsigned)(st.st_mode & 07777));
+    return true;
+}
+
+static void prepare_entry(struct entry *e,
+                          const struct entry_files *opt)
+{
+    const struct scenario *s = e->scenario;
+    const char *certs_dir = opt->certs_dir;
+    if (key_too_open(&s->identity, opt, e->unavailable,
+                     sizeof(e->unavailable)) ||
+        (s->sni_identity.cert[0] != '\0' &&
+         key_too_open(&s->sni_identity, opt, e->unavailable,
+                      sizeof(e->unavailable))))
+        return;
+    warn_if_ending(s, certs_dir);
+    tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
+    if (s->sni_identity.cert[0] != '\0')
+        tlsio_describe_chain(certs_dir, &s->sni_identity, e->sni_chain,
+                             sizeof(e->sni_chain));
+    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, &e->assets,
+                           e->unavailable, sizeof(e->unavailable),
+                           &e->unsupported);
+    if (e->ctx == NULL || s->sni_identity.cert[0] == '\0')
+        return;
+    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir, &e->assets,
+                               e->unavailable, sizeof(e->unavailable),
+                               &e->unsupported);
+    if (e->sni_ctx == NULL) {
+        wolfSSL_CTX_free(e->ctx);
+        e->ctx = NULL;
+    }
+}
+
+void entry_free(struct entry *e)
+{
+    if (e->ctx)
+        wolfSSL_CTX_free(e->ctx);
+    if (e->sni_ctx)
+        wolfSSL_CTX_free(e->sni_ctx);
+    tlsio_assets_free(&e->assets);
+    free(e);
+}
+
+struct entry *entry_new(const struct scenario *s,
+                        const struct entry_files *opt)
+{
+    struct entry *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    e->scenario_copy = *s;
+    e->scenario = &e->scenario_copy;
+    prepare_entry(e, opt);
+    return e;
+}
+
+void entry_ref(struct entry *e)
+{
+    __atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+}
+
+void entry_unref(struct entry *e)
+{
+    /* Only the primary retires entries, and only with one loop (reloads
+     * are refused under --workers), so retired is stable here. */
+    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0 && e->retired)
+        entry_free(e);
+}
+
+void entry_retire(struct entry *e)
+{
+    e->retired = true;
+    if (__atomic_load_n(&e->refs, __ATOMIC_ACQUIRE) == 0)
+        entry_free(e);
+}

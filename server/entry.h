@@ -1,0 +1,54 @@
+/*
+ * An entry: one scenario as this build and these files can serve it, with
+ * its TLS contexts. Connections hold references; a reload retires the
+ * entries it replaces, and a retired entry goes with its last connection.
+ * Plain C: no loop, no socket.
+ */
+#ifndef SHAKEDOWN_ENTRY_H
+#define SHAKEDOWN_ENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+#include "tlsio.h"
+
+struct listener;
+
+/* Where the files are, and whether keys other users can read are served. */
+struct entry_files {
+    const char *certs_dir;
+    bool allow_readable_keys;
+};
+
+struct entry {
+    struct scenario scenario_copy;
+    const struct scenario *scenario; /* &scenario_copy */
+    WOLFSSL_CTX *ctx;     /* the default identity; NULL when unavailable */
+    WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
+    struct tlsio_assets assets; /* outlives both contexts */
+    char chain[600];     /* the default identity, as the trace shows it */
+    char sni_chain[600]; /* the SNI identity */
+    char unavailable[512]; /* empty when servable */
+    bool unsupported;      /* unavailable because of the library */
+    /* The primary loop's socket for it: kept by the server. */
+    struct listener *listener; /* NULL when not listening */
+    int port;                  /* the bound port while listening */
+    bool listening;
+    size_t refs;  /* open connections (atomic) */
+    bool retired; /* replaced by a reload: freed by its last unref */
+};
+
+/* A new entry for s (copied) with its contexts built, or marked
+ * unavailable with the reason; NULL when out of memory. */
+struct entry *entry_new(const struct scenario *s,
+                        const struct entry_files *files);
+/* Frees an entry no connection holds. */
+void entry_free(struct entry *e);
+/* A connection takes and gives back its reference. */
+void entry_ref(struct entry *e);
+void entry_unref(struct entry *e);
+/* Retires e: freed now when nothing holds it, else by the last unref. */
+void entry_retire(struct entry *e);
+
+#endif
