@@ -73,7 +73,7 @@ static void prepare_entry(struct entry *e,
     }
 }
 
-void entry_free(struct entry *e)
+static void entry_free(struct entry *e)
 {
     if (e->ctx)
         wolfSSL_CTX_free(e->ctx);
@@ -89,6 +89,7 @@ struct entry *entry_new(const struct scenario *s,
     struct entry *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
+    e->refs = 1; /* the owner's, given back by entry_retire */
     e->scenario_copy = *s;
     e->scenario = &e->scenario_copy;
     prepare_entry(e, opt);
@@ -102,15 +103,12 @@ void entry_ref(struct entry *e)
 
 void entry_unref(struct entry *e)
 {
-    /* Only the primary retires entries, and only with one loop (reloads
-     * are refused under --workers), so retired is stable here. */
-    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0 && e->retired)
+    if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0)
         entry_free(e);
 }
 
 void entry_retire(struct entry *e)
 {
     e->retired = true;
-    if (__atomic_load_n(&e->refs, __ATOMIC_ACQUIRE) == 0)
-        entry_free(e);
+    entry_unref(e);
 }

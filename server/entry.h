@@ -35,20 +35,20 @@ struct entry {
     struct listener *listener; /* NULL when not listening */
     int port;                  /* the bound port while listening */
     bool listening;
-    size_t refs;  /* open connections (atomic) */
-    bool retired; /* replaced by a reload: freed by its last unref */
+    size_t refs;  /* the owner, connections, sockets (atomic) */
+    bool retired; /* the owner let go: a reload replaced it */
 };
 
 /* A new entry for s (copied) with its contexts built, or marked
- * unavailable with the reason; NULL when out of memory. */
+ * unavailable with the reason; NULL when out of memory. The caller owns
+ * the one reference it starts with. */
 struct entry *entry_new(const struct scenario *s,
                         const struct entry_files *files);
-/* Frees an entry no connection holds. */
-void entry_free(struct entry *e);
-/* A connection takes and gives back its reference. */
+/* Connections, listeners and worker commands take a reference and give
+ * it back; the last one frees the entry, on whichever thread. */
 void entry_ref(struct entry *e);
 void entry_unref(struct entry *e);
-/* Retires e: freed now when nothing holds it, else by the last unref. */
+/* The owner lets go: a reload replaced e, or the server ends. */
 void entry_retire(struct entry *e);
 
 #endif

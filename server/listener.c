@@ -79,7 +79,9 @@ static int probe_free(const struct sockaddr_storage *ss)
 
 static void on_closed(uv_handle_t *h)
 {
-    free(h->data);
+    struct listener *l = h->data;
+    entry_unref(l->entry);
+    free(l);
 }
 
 /* SO_REUSEPORT must be set before bind, and libuv 1.44 has no flag for
@@ -149,6 +151,7 @@ struct listener *listener_new(uv_loop_t *loop, struct conn_pool *pool,
     }
     l->pool = pool;
     l->entry = entry;
+    entry_ref(entry); /* given back when the socket has closed */
     int rc = listener_bind(loop, &l->tcp, &ss, share, on_connection, &l->port);
     l->tcp.data = l;
     if (rc != 0) {
@@ -167,4 +170,13 @@ void listener_close(struct listener *l)
 {
     if (!uv_is_closing((uv_handle_t *)&l->tcp))
         uv_close((uv_handle_t *)&l->tcp, on_closed);
+}
+
+void listener_set_entry(struct listener *l, struct entry *e)
+{
+    if (l->entry == e)
+        return;
+    entry_ref(e);
+    entry_unref(l->entry);
+    l->entry = e;
 }

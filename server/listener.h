@@ -51,6 +51,9 @@ struct listener *listener_new(uv_loop_t *loop, struct conn_pool *pool,
 /* An IPv4 or IPv6 literal and a port into ss. Returns 0, or non-zero
  * when addr is neither. */
 int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss);
+/* Points the socket at another entry (a reload that kept the port): new
+ * connections get e; the listener holds a reference to its entry. */
+void listener_set_entry(struct listener *l, struct entry *e);
 /* Stops accepting; the listener is freed once its socket has closed. */
 void listener_close(struct listener *l);
 

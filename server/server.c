@@ -54,7 +54,7 @@ static int build_entries(const struct scenario_set *set,
         struct entry_files files = files_of(opt);
         if ((v[n] = entry_new(&set->items[i], &files)) == NULL) {
             while (n > 0)
-                entry_free(v[--n]);
+                entry_retire(v[--n]);
             free(v);
             return diag_set(d, NULL, 0, "out of memory");
         }
@@ -159,27 +159,12 @@ static int write_ports_file(const struct server *srv, struct diag *d)
 static void stop_listeners(struct server *srv)
 {
     for (size_t i = 0; i < srv->n_entries; i++) {
-        if (srv->own_listeners != NULL) { /* a worker's sockets */
-            if (srv->own_listeners[i] != NULL)
-                listener_close(srv->own_listeners[i]);
-            srv->own_listeners[i] = NULL;
-            continue;
-        }
         struct entry *e = srv->entries[i];
         if (e->listener != NULL)
             listener_close(e->listener);
         e->listener = NULL;
         e->listening = false;
     }
-}
-
-/* "" for the primary, "worker 2: " for the others. */
-static const char *who(const struct server *srv, char *buf, size_t size)
-{
-    if (srv->worker_index == 0)
-        return "";
-    snprintf(buf, size, "worker %d: ", srv->worker_index);
-    return buf;
 }
 
 /* Closes this loop's handles and connections; the loop then ends. */
@@ -193,10 +178,6 @@ static void stop_self(struct server *srv)
     if (srv->loop == NULL)
         return;
     uv_close((uv_handle_t *)&srv->drain_timer, NULL);
-    if (srv->wake != NULL) {
-        uv_close((uv_handle_t *)srv->wake, NULL);
-        return;
-    }
     dashboard_stop(&srv->dashboard);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -206,17 +187,15 @@ static void stop_self(struct server *srv)
 
 void server_stop(struct server *srv)
 {
-    worker_send_all(srv, WORKER_STOP);
+    worker_send_all(&srv->workers, WORKER_STOP);
     stop_self(srv);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
 {
     struct server *srv = t->data;
-    char w[32];
-    log_info("%sdrain: %zu connections still open after %.1f s; resetting "
-             "them", who(srv, w, sizeof(w)), srv->pool.n_conns,
-             (double)srv->opt.drain_ms / 1000.0);
+    log_info("drain: %zu connections still open after %.1f s; resetting "
+             "them", srv->pool.n_conns, (double)srv->opt.drain_ms / 1000.0);
     server_stop(srv);
 }
 
@@ -225,25 +204,22 @@ static void on_drain_timeout(uv_timer_t *t)
  * drains its own connections the same way. */
 void server_drain(struct server *srv)
 {
-    char w[32];
     if (srv->draining) {
         log_info("SIGTERM again: stopping now");
         server_stop(srv);
         return;
     }
     srv->draining = true;
-    worker_send_all(srv, WORKER_DRAIN);
+    worker_send_all(&srv->workers, WORKER_DRAIN);
     stop_listeners(srv);
-    if (srv->wake == NULL)
-        dashboard_stop_accepting(&srv->dashboard);
+    dashboard_stop_accepting(&srv->dashboard);
     if (srv->pool.n_conns == 0 || srv->opt.drain_ms == 0) {
-        log_info("%sSIGTERM: stopping (no connections open)",
-                 who(srv, w, sizeof(w)));
+        log_info("SIGTERM: stopping (no connections open)");
         stop_self(srv);
         return;
     }
-    log_info("%sSIGTERM: no longer accepting; draining %zu open connections "
-             "(up to %.1f s)", who(srv, w, sizeof(w)),
+    log_info("SIGTERM: no longer accepting; draining %zu open connections "
+             "(up to %.1f s)",
              srv->pool.n_conns, (double)srv->opt.drain_ms / 1000.0);
     uv_timer_start(&srv->drain_timer, on_drain_timeout, srv->opt.drain_ms, 0);
 }
@@ -380,7 +356,7 @@ static int reload_entries(struct server *srv, struct entry ***out,
                      e->scenario->file, e->scenario->name, e->unavailable);
             rc = -1;
         } else if (old != NULL && same_scenario(old->scenario, e->scenario)) {
-            entry_free(e);
+            entry_retire(e);
             (*out)[i] = old;
         }
     }
@@ -441,7 +417,7 @@ static void reload_discard(struct server *srv, struct entry **v,
             continue;
         if (v[i]->listener != NULL)
             listener_close(v[i]->listener);
-        entry_free(v[i]);
+        entry_retire(v[i]);
     }
     free(v);
 }
@@ -461,7 +437,7 @@ static void reload_commit(struct server *srv, struct entry **v,
         old != NULL ? changed++ : added++;
         if (old != NULL && old->listening && !e->listening && e->ctx) {
             e->listener = old->listener; /* same port, same socket */
-            e->listener->entry = e;
+            listener_set_entry(e->listener, e);
             e->port = old->port;
             e->listening = true;
             old->listener = NULL;
@@ -504,17 +480,15 @@ int server_reload(struct server *srv)
     size_t n = 0;
     if (srv->draining || srv->stopping)
         return -1;
-    if (srv->n_workers > 1) {
-        log_info("%s: reloading needs a single loop (--workers 1); restart "
-                 "the server to load the changed files", reload_refused);
-        return -1;
-    }
     if (reload_entries(srv, &v, &n) != 0 || reload_bind(srv, v, n) != 0) {
         if (v != NULL)
             reload_discard(srv, v, n);
         return -1;
     }
     reload_commit(srv, v, n);
+    /* Each worker takes the new set between two of its callbacks; the
+     * old entries live on in their sockets and connections until then. */
+    worker_reload_all(&srv->workers, srv->entries, srv->n_entries);
     warn_dates(srv);
     struct diag d;
     diag_clear(&d);
@@ -556,11 +530,9 @@ static int entry_listen(struct server *srv, struct entry *e,
 static void on_pool_empty(void *arg)
 {
     struct server *srv = arg;
-    char w[32];
     if (!srv->draining || srv->stopping)
         return;
-    log_info("%sdrain: every connection finished; stopping",
-             who(srv, w, sizeof(w)));
+    log_info("drain: every connection finished; stopping");
     stop_self(srv);
 }
 
@@ -577,13 +549,13 @@ static struct conn_limits limits_of(const struct server_options *o)
     return l;
 }
 
-void server_pool_init(struct server *srv, uv_loop_t *loop,
-                      size_t *open_total)
+/* The primary's pool is the first of n_workers; its counter of open
+ * connections is the one every loop shares. */
+static void pool_init(struct server *srv, uv_loop_t *loop)
 {
     struct conn_limits limits = limits_of(&srv->opt);
     srv->loop = loop;
-    conn_pool_init(&srv->pool, loop, &limits, open_total, srv->worker_index,
-                   srv->n_workers);
+    conn_pool_init(&srv->pool, loop, &limits, NULL, 0, srv->n_workers);
     srv->pool.on_empty = on_pool_empty;
     srv->pool.on_empty_arg = srv;
 }
@@ -592,7 +564,7 @@ void server_pool_init(struct server *srv, uv_loop_t *loop,
  * a failed start closes them like any other stop. */
 static void init_handles(struct server *srv, uv_loop_t *loop)
 {
-    server_pool_init(srv, loop, NULL);
+    pool_init(srv, loop);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sighup);
@@ -617,7 +589,15 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv->sighup, on_reload_signal, SIGHUP);
     uv_signal_start(&srv->sigusr1, on_stats, SIGUSR1);
-    if (worker_start_all(srv, d) != 0)
+    srv->worker_cfg = (struct worker_config){
+        .bind = srv->opt.bind,
+        .limits = srv->pool.limits,
+        .drain_ms = srv->opt.drain_ms,
+        .open_total = srv->pool.open_total,
+        .n_loops = srv->n_workers,
+    };
+    if (worker_start_all(&srv->workers, srv->n_workers - 1, &srv->worker_cfg,
+                         srv->entries, srv->n_entries, d) != 0)
         return -1;
     if (srv->opt.ports_file != NULL && write_ports_file(srv, d) != 0)
         return -1;
@@ -627,14 +607,14 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d)
 int server_run(struct server *srv)
 {
     uv_run(srv->loop, UV_RUN_DEFAULT);
-    worker_join_all(srv);
+    worker_join_all(&srv->workers);
     return 0;
 }
 
 void server_free(struct server *srv)
 {
     for (size_t i = 0; i < srv->n_entries; i++)
-        entry_free(srv->entries[i]);
+        entry_retire(srv->entries[i]);
     free(srv->entries);
     memset(srv, 0, sizeof(*srv));
 }

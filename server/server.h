@@ -17,6 +17,7 @@
 #include "listener.h"
 #include "scenario.h"
 #include "tlsio.h"
+#include "worker.h"
 
 
 struct server_options {
@@ -45,20 +46,15 @@ struct server_source {
     size_t n_only;
 };
 
-struct worker;
-
-/* One event loop's server. The primary (index 0) runs on the main thread
- * and owns the signals, the dashboard, reloads and the ports file; with
- * --workers N the others each run a loop on a thread of their own, with
- * their own SO_REUSEPORT listeners on the same ports and their own
- * connections, sharing the primary's entries read-only. */
+/* The server: the primary loop on the main thread. It owns the entries,
+ * the signals, the dashboard, reloads and the ports file; with --workers N
+ * it also commands N - 1 worker loops, each with its own SO_REUSEPORT
+ * listeners on the same ports and its own connections. */
 struct server {
     uv_loop_t *loop;
-    int worker_index;
-    int n_workers;
-    struct worker *workers;           /* primary: the other n_workers - 1 */
-    struct listener **own_listeners;  /* a worker: one per entry, or NULL */
-    uv_async_t *wake;                 /* a worker: commands from the primary */
+    int n_workers; /* loops in all, this one included */
+    struct worker_set workers; /* the other n_workers - 1 */
+    struct worker_config worker_cfg; /* what they were started with */
     struct server_options opt;
     struct conn_pool pool; /* this loop's connections */
     struct server_source source;
@@ -93,13 +89,8 @@ int server_listen(struct server *srv, uv_loop_t *loop, struct diag *d);
 int server_run(struct server *srv);
 /* Stops this loop and every worker at once. */
 void server_stop(struct server *srv);
-/* A worker's commands, sent by the primary through srv->wake. */
+/* SIGTERM: stops accepting everywhere; connections get drain_ms. */
 void server_drain(struct server *srv);
 void server_free(struct server *srv);
-
-/* This loop's connection pool, on loop: index 0 is the primary, whose
- * counter of open connections the others share. */
-void server_pool_init(struct server *srv, uv_loop_t *loop,
-                      size_t *open_total);
 
 #endif

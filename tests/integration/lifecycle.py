@@ -257,13 +257,64 @@ class Workers(unittest.TestCase):
                 seen += chunk
             stream.close()
             self.assertTrue(url.startswith("http://127.0.0.1:"))
-            reload(srv, "reload refused")
-            self.assertIn("reloading needs a single loop (--workers 1)", info(srv))
             self.assertTrue(wait_for(lambda: srv.stats()[0] == 0))
             self.assertEqual(srv.stop(), 0)
             self.assertIn("worker 1: SIGTERM: stopping (no connections open)", info(srv))
         finally:
             srv.close()
+
+
+class WorkersReload(unittest.TestCase):
+    """SIGHUP with --workers 2: every loop swaps to the new entries at a
+    safe point of its own, the old ones die with their last connection."""
+
+    def setUp(self):
+        self.s = Scenarios()
+        for name in ("alpha", "beta", "gamma"):
+            self.s.write(name, title="%s, first version" % name)
+        self.srv = ServerProcess(SHAKEDOWN, ["--scenarios", self.s.dir, "--certs", CERTS,
+                                             "--no-dashboard", "--workers", "2"],
+                                 json_log=True)
+
+    def tearDown(self):
+        self.srv.close()
+        self.s.tmp.cleanup()
+
+    def loops_that_served(self, name):
+        """Which loops (0: the primary, 1: the worker) logged a verdict for
+        the scenario: loop i of 2 numbers its connections i+1, i+3, ..."""
+        return {(e["id"] - 1) % 2 for e in self.srv.events(event="verdict", scenario=name)}
+
+    def test_reload_reaches_every_loop(self):
+        srv = self.srv
+        old = dict(srv.port)
+        in_flight = [tls_connect(old["beta"]) for _ in range(6)]
+        self.s.write("beta", title="beta, second version")
+        self.s.remove("gamma")
+        self.s.write("delta", title="delta, new")
+        reload(srv, "worker 1: SIGHUP: took the reloaded scenarios")
+        self.assertIn("SIGHUP: reloaded: 1 added, 1 changed, 1 removed, 1 unchanged",
+                      info(srv))
+        self.assertIn("worker 1: SIGHUP: took the reloaded scenarios (3 listening)",
+                      info(srv))
+        self.assertEqual(srv.port["alpha"], old["alpha"])
+        self.assertEqual(srv.port["beta"], old["beta"])
+        for _ in range(30):
+            self.assertIn("alpha, first version", get(srv.port["alpha"]))
+            self.assertIn("beta, second version", get(srv.port["beta"]))
+            self.assertIn("delta, new", get(srv.port["delta"]))
+        for name in ("alpha", "beta", "delta"):
+            self.assertEqual(self.loops_that_served(name), {0, 1},
+                             "%s was not served by both loops" % name)
+        self.assertTrue(refused(old["gamma"]), "a removed scenario still accepts")
+        # Connections that began before the reload finish as they began.
+        for conn in in_flight:
+            conn.sendall(REQUEST)
+            self.assertIn("beta, first version", read_all(conn))
+            conn.close()
+        self.assertTrue(wait_for(lambda: srv.stats()[0] == 0), "connections left open")
+        self.assertEqual(srv.stop(), 0)
+        self.assertIn("worker 1: SIGTERM: stopping (no connections open)", info(srv))
 
 
 class SafeDefaults(unittest.TestCase):
