@@ -3,11 +3,12 @@
 # private wolfSSL, configures and builds shakedown, and (re)generates the
 # test PKI when it is missing or a valid leaf is near its end.
 #
-# Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--sanitize] [--fuzz]
-#                         [--trixie] [--build-type TYPE] [--build-dir DIR]
-#                         [--no-tests]
+# Usage: scripts/setup.sh [--system-wolfssl] [--browser] [--sanitize | --tsan]
+#                         [--fuzz] [--trixie] [--build-type TYPE]
+#                         [--build-dir DIR] [--no-tests]
 #   --browser   also install Chromium, certutil and playwright-core (browser tests)
 #   --sanitize  build with AddressSanitizer and UndefinedBehaviorSanitizer
+#   --tsan      build with ThreadSanitizer (not with --sanitize)
 #   --fuzz      also install clang and its runtime (libFuzzer, sanitizers)
 #   --trixie    also build the Debian 13 client root (scripts/client-root.sh)
 set -euo pipefail
@@ -17,13 +18,14 @@ build="$top/build"
 system_wolfssl=0
 browser=0
 sanitize=OFF
+tsan=OFF
 fuzz=0
 trixie=0
 build_type=RelWithDebInfo
 tests=ON
 
 usage() {
-  sed -n '2,14s/^# \{0,1\}//p' "$0"
+  sed -n '2,15s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --system-wolfssl) system_wolfssl=1 ;;
     --browser) browser=1 ;;
     --sanitize) sanitize=ON ;;
+    --tsan) tsan=ON ;;
     --fuzz) fuzz=1 ;;
     --trixie) trixie=1 ;;
     --no-tests) tests=OFF ;;
@@ -41,6 +44,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ "$sanitize" = ON ] && [ "$tsan" = ON ]; then
+  echo "setup.sh: --sanitize and --tsan cannot be combined (use two build directories)" >&2
+  exit 2
+fi
 
 log() { printf '== setup: %s\n' "$*" >&2; }
 
@@ -62,6 +69,7 @@ if [ "$browser" -eq 1 ]; then
   command -v npm >/dev/null || packages+=(npm)
 fi
 [ "$fuzz" -eq 1 ] && packages+=(clang libclang-rt-14-dev llvm)
+[ "$tsan" = ON ] && packages+=(libtsan2)
 [ "$trixie" -eq 1 ] && packages+=(debootstrap bubblewrap)
 
 apt_updated=0
@@ -140,7 +148,7 @@ install_playwright() {
 }
 [ "$browser" -eq 1 ] && install_playwright
 
-cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests" -DSHAKEDOWN_SANITIZE="$sanitize")
+cmake_args=(-S "$top" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSHAKEDOWN_TESTS="$tests" -DSHAKEDOWN_SANITIZE="$sanitize" -DSHAKEDOWN_TSAN="$tsan")
 # The tests run under Debian's python3, the one users have, not whichever
 # comes first on PATH.
 cmake_args+=(-DPython3_EXECUTABLE=/usr/bin/python3)

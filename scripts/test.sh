@@ -3,9 +3,11 @@
 # status is non-zero on any failure.
 #
 # Usage: scripts/test.sh [SETUP OPTIONS] [CTEST ARGUMENTS]
-# The set-up options (--browser, --sanitize, --fuzz, --system-wolfssl,
-# --trixie, --build-dir DIR, --build-type TYPE) go to scripts/setup.sh; the
-# rest to ctest, e.g. ./scripts/test.sh --sanitize --build-dir build-asan -R unit
+# The set-up options (--browser, --sanitize, --tsan, --fuzz,
+# --system-wolfssl, --trixie, --build-dir DIR, --build-type TYPE) go to
+# scripts/setup.sh; the rest to ctest, e.g.
+#   ./scripts/test.sh --sanitize --build-dir build-asan -R unit
+#   ./scripts/test.sh --tsan --build-dir build-tsan -R '^integration\.(lifecycle|cli)$'
 #
 # --trixie also runs every catalogue expectation with Debian 13's clients
 # (the trixie.* tests, in a client root built once, about 90 s); without
@@ -15,6 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 setup_args=()
 trixie=0
+tsan=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize)
@@ -24,6 +27,7 @@ while [ $# -gt 0 ]; do
       export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:${ASAN_OPTIONS:-}"
       export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
       ;;
+    --tsan) setup_args+=("$1"); tsan=1 ;;
     --browser|--fuzz|--system-wolfssl) setup_args+=("$1") ;;
     --trixie) setup_args+=("$1"); trixie=1
               export SHAKEDOWN_REQUIRE_TRIXIE=1 ;;
@@ -36,6 +40,23 @@ while [ $# -gt 0 ]; do
 done
 "$top/scripts/setup.sh" "${setup_args[@]}"
 cd "$build"
+if [ "$tsan" -eq 1 ]; then
+  # The same for ThreadSanitizer: the first report ends the process with
+  # exit status 66, and the test that started it fails. The reports go to
+  # files, printed below, since a test's temporary directory (the server's
+  # log) is gone by then; any report fails the run even if no test noticed.
+  # tests/tsan.supp says why each of its entries is there.
+  reports="$build/tsan-reports"
+  rm -rf "$reports" && mkdir -p "$reports"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/tsan.supp:log_path=$reports/tsan:${TSAN_OPTIONS:-}"
+fi
 filter=()
 [ "$trixie" -eq 1 ] || filter=(-LE trixie)
-ctest --output-on-failure -j"$(nproc)" "${filter[@]}" "$@"
+status=0
+ctest --output-on-failure -j"$(nproc)" "${filter[@]}" "$@" || status=$?
+if [ "$tsan" -eq 1 ] && [ -n "$(ls -A "$reports")" ]; then
+  echo "test.sh: ThreadSanitizer reports ($reports):" >&2
+  cat "$reports"/* >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
