@@ -199,19 +199,19 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
  * the kernel picks the port at bind, so the listing shows the configured
  * one until then; one above 65535 is listed as it is, and refused at
  * start-up. */
-static int effective_port(const struct server *srv, const struct scenario *s)
+static int effective_port(const struct catalogue_view *v, const struct scenario *s)
 {
-    struct ports_rule rule = {srv->opt.port_offset, false};
+    struct ports_rule rule = {v->port_offset, false};
     int port;
     (void)ports_resolve(&rule, s->port, &port);
     return port;
 }
 
-size_t catalogue_count_unavailable(const struct server *srv)
+size_t catalogue_count_unavailable(const struct catalogue_view *v)
 {
     size_t n = 0;
-    for (size_t i = 0; i < srv->n_entries; i++)
-        n += srv->entries[i]->ctx == NULL;
+    for (size_t i = 0; i < v->n_entries; i++)
+        n += v->entries[i]->ctx == NULL;
     return n;
 }
 
@@ -245,16 +245,16 @@ static void print_wrapped(FILE *out, const char *text)
     }
 }
 
-static void print_table(const struct server *srv, FILE *out)
+static void print_table(const struct catalogue_view *v, FILE *out)
 {
     fprintf(out, "%-28s %5s  %-12s %-11s %s\n", "NAME", "PORT", "CATEGORY",
             "VERSIONS", "TITLE");
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct entry *e = srv->entries[i];
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct entry *e = v->entries[i];
         char versions[16];
         scenario_versions_describe(e->scenario, versions, sizeof(versions));
         fprintf(out, "%-28s %5d  %-12s %-11s %s\n", e->scenario->name,
-                effective_port(srv, e->scenario), e->scenario->category,
+                effective_port(v, e->scenario), e->scenario->category,
                 versions, e->scenario->title);
         if (e->ctx == NULL)
             fprintf(out, "    UNAVAILABLE in this build: %s\n",
@@ -339,10 +339,10 @@ const char *catalogue_intent(const struct scenario *s)
 
 /* The port a client reaches the scenario on: the bound one once
  * listening (ephemeral ports), else the configured one. */
-static int reach_port(const struct server *srv, const struct entry *e)
+static int reach_port(const struct catalogue_view *v, const struct entry *e)
 {
     return e->listening ? e->port
-                        : effective_port(srv, e->scenario);
+                        : effective_port(v, e->scenario);
 }
 
 static void json_outcomes(struct json *j, const struct scenario *s)
@@ -355,7 +355,7 @@ static void json_outcomes(struct json *j, const struct scenario *s)
     json_array_end(j);
 }
 
-int catalogue_json(const struct server *srv, struct buf *b)
+int catalogue_json(const struct catalogue_view *v, struct buf *b)
 {
     struct json j;
     json_init(&j, b);
@@ -364,14 +364,14 @@ int catalogue_json(const struct server *srv, struct buf *b)
     json_generations(&j);
     json_key(&j, "scenarios");
     json_array_begin(&j);
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct entry *e = srv->entries[i];
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct entry *e = v->entries[i];
         const struct scenario *s = e->scenario;
         char versions[16];
         scenario_versions_describe(s, versions, sizeof(versions));
         json_object_begin(&j);
         json_kv_string(&j, "name", s->name);
-        json_kv_int(&j, "port", reach_port(srv, e));
+        json_kv_int(&j, "port", reach_port(v, e));
         json_kv_string(&j, "title", s->title);
         json_kv_string(&j, "intent", catalogue_intent(s));
         json_outcomes(&j, s);
@@ -395,11 +395,11 @@ int catalogue_json(const struct server *srv, struct buf *b)
     return 0;
 }
 
-static void print_json(const struct server *srv, FILE *out)
+static void print_json(const struct catalogue_view *v, FILE *out)
 {
     struct buf b;
     buf_init(&b);
-    if (catalogue_json(srv, &b) == 0)
+    if (catalogue_json(v, &b) == 0)
         fwrite(buf_head(&b), 1, buf_pending(&b), out);
     buf_free(&b);
 }
@@ -448,13 +448,13 @@ static void md_expect(FILE *out, const struct scenario_expect *e)
 
 /* Every expectation whose result changes from one Debian release's
  * clients to the next: what a client developer upgrading meets. */
-static void print_generation_changes(const struct server *srv, FILE *out)
+static void print_generation_changes(const struct catalogue_view *v, FILE *out)
 {
     fprintf(out, "\nWhere Debian 13's clients differ from Debian 12's:\n\n"
                  "| scenario | client | %s | %s |\n|---|---|---|---|\n",
             generations[0].release, generations[1].release);
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct scenario *s = srv->entries[i]->scenario;
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct scenario *s = v->entries[i]->scenario;
         for (int k = 0; k < s->n_expect; k++) {
             const struct scenario_expect *e = &s->expect[k];
             for (int g = 1; g < scenario_expect_generations(e); g++) {
@@ -472,14 +472,14 @@ static void print_generation_changes(const struct server *srv, FILE *out)
     }
 }
 
-static void print_markdown(const struct server *srv, FILE *out)
+static void print_markdown(const struct catalogue_view *v, FILE *out)
 {
     fputs("| scenario | port | category | what it serves | default curl "
           "shows |\n|---|---|---|---|---|\n", out);
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct scenario *s = srv->entries[i]->scenario;
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct scenario *s = v->entries[i]->scenario;
         const struct scenario_expect *e = catalogue_expect(s, "curl");
-        fprintf(out, "| `%s` | %d | %s | ", s->name, effective_port(srv, s),
+        fprintf(out, "| `%s` | %d | %s | ", s->name, effective_port(v, s),
                 s->category);
         md_cell(out, s->title);
         fputs(" | ", out);
@@ -487,44 +487,44 @@ static void print_markdown(const struct server *srv, FILE *out)
             md_expect(out, e);
         fputs(" |\n", out);
     }
-    print_generation_changes(srv, out);
+    print_generation_changes(v, out);
     fputs("\nReproduce each with curl (from the project directory):\n\n",
           out);
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct scenario *s = srv->entries[i]->scenario;
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct scenario *s = v->entries[i]->scenario;
         const struct scenario_expect *e = catalogue_expect(s, "curl");
         char port[16], cmd[2048];
         if (e == NULL)
             continue;
-        snprintf(port, sizeof(port), "%d", effective_port(srv, s));
+        snprintf(port, sizeof(port), "%d", effective_port(v, s));
         if (catalogue_command(s, e, port, cmd, sizeof(cmd)) != 0)
             continue;
         fprintf(out, "- `%s`: `%s`\n", s->name, cmd);
     }
 }
 
-void catalogue_print(const struct server *srv, enum catalogue_format f,
+void catalogue_print(const struct catalogue_view *v, enum catalogue_format f,
                      FILE *out)
 {
     switch (f) {
-    case CATALOGUE_TABLE: print_table(srv, out); break;
-    case CATALOGUE_JSON: print_json(srv, out); break;
-    case CATALOGUE_MARKDOWN: print_markdown(srv, out); break;
+    case CATALOGUE_TABLE: print_table(v, out); break;
+    case CATALOGUE_JSON: print_json(v, out); break;
+    case CATALOGUE_MARKDOWN: print_markdown(v, out); break;
     }
 }
 
-void catalogue_print_serving(const struct server *srv, FILE *out)
+void catalogue_print_serving(const struct catalogue_view *v, FILE *out)
 {
     char ca[PATH_MAX + 16], path[PATH_MAX + 16];
-    snprintf(path, sizeof(path), "%s/ca.pem", srv->opt.certs_dir);
+    snprintf(path, sizeof(path), "%s/ca.pem", v->certs_dir);
     if (realpath(path, ca) == NULL)
         snprintf(ca, sizeof(ca), "%s", path);
-    size_t serving = srv->n_entries - catalogue_count_unavailable(srv);
+    size_t serving = v->n_entries - catalogue_count_unavailable(v);
     fprintf(out, "shakedown: serving %zu scenario%s on %s\n", serving,
-            serving == 1 ? "" : "s", srv->opt.bind);
+            serving == 1 ? "" : "s", v->bind);
     fprintf(out, "%-28s %5s  %s\n", "NAME", "PORT", "TITLE");
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        const struct entry *e = srv->entries[i];
+    for (size_t i = 0; i < v->n_entries; i++) {
+        const struct entry *e = v->entries[i];
         if (e->listening)
             fprintf(out, "%-28s %5d  %s\n", e->scenario->name,
                     e->port, e->scenario->title);
@@ -533,8 +533,8 @@ void catalogue_print_serving(const struct server *srv, FILE *out)
                     "-", e->unavailable);
     }
     fprintf(out, "Trust this CA: %s\n", ca);
-    if (srv->dashboard.listening)
-        fprintf(out, "Dashboard: %s\n", srv->dashboard.url);
+    if (v->dashboard_url != NULL)
+        fprintf(out, "Dashboard: %s\n", v->dashboard_url);
     fprintf(out, "Ctrl-C stops.\n");
     fflush(out);
 }

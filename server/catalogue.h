@@ -8,8 +8,22 @@
 
 #include <stdio.h>
 
+#include "buf.h"
+#include "entry.h"
 #include "scenario.h"
-#include "server.h"
+
+/* What the catalogue and the dashboard read of a running server: its
+ * current entries (a reload replaces them), where the certificates are,
+ * and how configured ports move. The server owns it and keeps it current;
+ * readers never see the server itself. */
+struct catalogue_view {
+    struct entry *const *entries;
+    size_t n_entries;
+    const char *certs_dir;
+    const char *bind;
+    int port_offset;
+    const char *dashboard_url; /* NULL: no dashboard */
+};
 
 enum catalogue_format {
     CATALOGUE_TABLE,
@@ -17,14 +31,14 @@ enum catalogue_format {
     CATALOGUE_MARKDOWN
 };
 
-void catalogue_print(const struct server *srv, enum catalogue_format f,
+void catalogue_print(const struct catalogue_view *v, enum catalogue_format f,
                      FILE *out);
 /* The start-up banner: what is listening where, and the CA to trust. */
-void catalogue_print_serving(const struct server *srv, FILE *out);
-size_t catalogue_count_unavailable(const struct server *srv);
+void catalogue_print_serving(const struct catalogue_view *v, FILE *out);
+size_t catalogue_count_unavailable(const struct catalogue_view *v);
 /* The --list --json document (ports as bound once listening) into b.
  * Returns 0, or -1 when out of memory. */
-int catalogue_json(const struct server *srv, struct buf *b);
+int catalogue_json(const struct catalogue_view *v, struct buf *b);
 /* "fail", "succeed" or "depends": what a correct client does, from the
  * outcomes the scenario lists. */
 const char *catalogue_intent(const struct scenario *s);

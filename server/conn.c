@@ -272,8 +272,11 @@ static void write_some(struct conn *c, size_t n)
     int rc = uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &b, 1,
                       on_write_done);
     if (rc != 0) {
+        /* As in on_write_done: the socket is gone (EPIPE, ECONNRESET). */
         set_reason(c, "write failed");
-        snprintf(c->trace.detail, sizeof(c->trace.detail), "%s", uv_strerror(rc));
+        snprintf(c->trace.detail, sizeof(c->trace.detail), "%s",
+                 uv_strerror(rc));
+        c->trace.end = TRACE_END_PEER_RST;
         close_handles(c, false);
         return;
     }

@@ -19,7 +19,6 @@
 #include "listener.h"
 #include "log.h"
 #include "pki.h"
-#include "server.h"
 
 #define DASH_MAX_CLIENTS 256
 #define DASH_STREAM_BACKLOG (512 * 1024) /* queued bytes before a drop */
@@ -153,7 +152,7 @@ static void respond_text(struct dash_client *c, int status, const char *text)
 static void serve_file(struct dash_client *c, const char *stem,
                        const char *ext, const char *type)
 {
-    const char *dir = c->dash->server->opt.certs_dir;
+    const char *dir = c->dash->view->certs_dir;
     char path[1024], why[1200];
     struct buf body;
     buf_init(&body);
@@ -174,7 +173,7 @@ static void serve_catalogue(struct dash_client *c)
 {
     struct buf body;
     buf_init(&body);
-    if (catalogue_json(c->dash->server, &body) == 0)
+    if (catalogue_json(c->dash->view, &body) == 0)
         respond(c, 200, "application/json", &body);
     else
         respond_text(c, 500, "out of memory\n");
@@ -185,7 +184,7 @@ static void serve_page(struct dash_client *c)
 {
     struct buf body;
     buf_init(&body);
-    if (dashboard_page(c->dash->server, &body) == 0)
+    if (dashboard_page(c->dash->view, &body) == 0)
         respond(c, 200, "text/html; charset=utf-8", &body);
     else
         respond_text(c, 500, "out of memory\n");
@@ -358,12 +357,13 @@ static void on_event(void *arg, const char *json, size_t len)
 
 /* ---- the listener ----------------------------------------------------- */
 
-int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
+int dashboard_start(struct dashboard *d, const struct catalogue_view *view,
+                    uv_loop_t *loop,
                     const char *addr, int port, struct diag *diag)
 {
     struct sockaddr_storage ss;
     memset(d, 0, sizeof(*d));
-    d->server = srv;
+    d->view = view;
     if (listener_resolve(addr, port, &ss) != 0)
         return diag_set(diag, NULL, 0, "--bind %s: not an IP address", addr);
     int rc = listener_bind(loop, &d->tcp, &ss, LISTENER_ALONE, on_connection,

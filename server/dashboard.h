@@ -15,11 +15,11 @@
 #include "buf.h"
 #include "diag.h"
 
-struct server;
+struct catalogue_view;
 struct dash_client;
 
 struct dashboard {
-    struct server *server;
+    const struct catalogue_view *view; /* what the pages show */
     uv_tcp_t tcp;
     bool listening;
     int port; /* bound port, once listening */
@@ -34,7 +34,8 @@ struct dashboard {
 };
 
 /* Binds addr:port (0: ephemeral) and starts serving. */
-int dashboard_start(struct dashboard *d, struct server *srv, uv_loop_t *loop,
+int dashboard_start(struct dashboard *d, const struct catalogue_view *view,
+                    uv_loop_t *loop,
                     const char *addr, int port, struct diag *diag);
 /* Stops accepting; open requests and event streams go on. */
 void dashboard_stop_accepting(struct dashboard *d);

@@ -12,7 +12,6 @@
 
 #include "catalogue.h"
 #include "fault.h"
-#include "server.h"
 #include "tlsio.h"
 
 struct page {
@@ -223,7 +222,7 @@ static void tile(struct page *p, const struct entry *e)
 }
 
 /* Categories in first-seen order, with the control group first. */
-static size_t categories(const struct server *srv, const char **out,
+static size_t categories(const struct catalogue_view *srv, const char **out,
                          size_t max)
 {
     size_t n = 0;
@@ -239,7 +238,7 @@ static size_t categories(const struct server *srv, const char **out,
     return n;
 }
 
-static void header(struct page *p, const struct server *srv)
+static void header(struct page *p, const struct catalogue_view *srv)
 {
     size_t serving = srv->n_entries - catalogue_count_unavailable(srv);
     put(p, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -264,7 +263,7 @@ static void header(struct page *p, const struct server *srv)
            "</header>\n<main>");
 }
 
-int dashboard_page(const struct server *srv, struct buf *out)
+int dashboard_page(const struct catalogue_view *srv, struct buf *out)
 {
     struct page p = {out, false};
     const char *cats[64];

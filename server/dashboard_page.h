@@ -10,7 +10,7 @@
 
 #include "buf.h"
 
-struct server;
+struct catalogue_view;
 
 /* The embedded assets (cmake/embed.cmake). */
 extern const char dashboard_css[];
@@ -19,7 +19,7 @@ extern const char dashboard_js[];
 extern const size_t dashboard_js_len;
 
 /* Appends the whole page to out. Returns 0, or -1 when out of memory. */
-int dashboard_page(const struct server *srv, struct buf *out);
+int dashboard_page(const struct catalogue_view *view, struct buf *out);
 
 /* Appends s with &, <, >, " and ' escaped. Returns 0 or -1. */
 int dashboard_escape(struct buf *out, const char *s);

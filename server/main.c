@@ -429,7 +429,7 @@ static int serve(struct server *srv)
         uv_loop_close(loop);
         return EXIT_RUNTIME;
     }
-    catalogue_print_serving(srv, stdout);
+    catalogue_print_serving(&srv->view, stdout);
     server_run(srv);
     uv_loop_close(loop);
     return EXIT_OK;
@@ -482,7 +482,7 @@ int main(int argc, char **argv)
         goto free_server;
     }
     if (o.list) {
-        catalogue_print(&srv, o.list_format, stdout);
+        catalogue_print(&srv.view, o.list_format, stdout);
         rc = EXIT_OK;
     } else {
         size_t broken = report_unavailable(&srv);
@@ -490,7 +490,7 @@ int main(int argc, char **argv)
         if (o.check) {
             printf("%zu scenarios checked, %zu unavailable in this build, "
                    "%zu broken, %zu with certificates out of their dates\n",
-                   srv.n_entries, catalogue_count_unavailable(&srv) - broken,
+                   srv.n_entries, catalogue_count_unavailable(&srv.view) - broken,
                    broken, out_of_date);
             rc = broken || out_of_date ? EXIT_USAGE : EXIT_OK;
         } else {

@@ -88,7 +88,16 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
     srv->opt = *opt;
     srv->source = *source;
     srv->n_workers = opt->workers > 0 ? opt->workers : 1;
-    return build_entries(set, source, opt, &srv->entries, &srv->n_entries, d);
+    if (build_entries(set, source, opt, &srv->entries, &srv->n_entries, d) != 0)
+        return -1;
+    srv->view = (struct catalogue_view){
+        .entries = srv->entries,
+        .n_entries = srv->n_entries,
+        .certs_dir = srv->opt.certs_dir,
+        .bind = srv->opt.bind,
+        .port_offset = srv->opt.port_offset,
+    };
+    return 0;
 }
 
 static int write_ports_file(const struct server *srv, struct diag *d)
@@ -265,7 +274,11 @@ static int start_dashboard(struct server *srv, uv_loop_t *loop,
         return diag_set(d, NULL, 0, "%s",
                         ports_explain(why, sizeof(why), "dashboard port",
                                       srv->opt.dashboard_port, &rule));
-    return dashboard_start(&srv->dashboard, srv, loop, srv->opt.bind, port, d);
+    if (dashboard_start(&srv->dashboard, &srv->view, loop, srv->opt.bind,
+                        port, d) != 0)
+        return -1;
+    srv->view.dashboard_url = srv->dashboard.url;
+    return 0;
 }
 
 /* Anything but loopback puts deliberately broken TLS on the network. */
@@ -422,8 +435,13 @@ static void reload_discard(struct server *srv, struct entry **v,
     free(v);
 }
 
-static void reload_commit(struct server *srv, struct entry **v,
-                          size_t n)
+/* What a reload did, for its log line. */
+struct reload_counts {
+    size_t added, changed, removed, kept;
+};
+
+static struct reload_counts reload_commit(struct server *srv,
+                                          struct entry **v, size_t n)
 {
     size_t added = 0, changed = 0, kept = 0, removed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -453,9 +471,9 @@ static void reload_commit(struct server *srv, struct entry **v,
     free(srv->entries);
     srv->entries = v;
     srv->n_entries = n;
-    log_info("SIGHUP: reloaded: %zu added, %zu changed, %zu removed, %zu "
-             "unchanged; connections in progress finish as they began",
-             added, changed, removed, kept);
+    srv->view.entries = v;
+    srv->view.n_entries = n;
+    return (struct reload_counts){added, changed, removed, kept};
 }
 
 static void warn_line(void *arg, const char *msg)
@@ -485,7 +503,7 @@ int server_reload(struct server *srv)
             reload_discard(srv, v, n);
         return -1;
     }
-    reload_commit(srv, v, n);
+    struct reload_counts c = reload_commit(srv, v, n);
     /* Each worker takes the new set between two of its callbacks; the
      * old entries live on in their sockets and connections until then. */
     worker_reload_all(&srv->workers, srv->entries, srv->n_entries);
@@ -494,6 +512,10 @@ int server_reload(struct server *srv)
     diag_clear(&d);
     if (srv->opt.ports_file != NULL && write_ports_file(srv, &d) != 0)
         log_info("SIGHUP: %s: %s", d.file, d.msg);
+    /* Last: whoever waits for this line finds the ports file written. */
+    log_info("SIGHUP: reloaded: %zu added, %zu changed, %zu removed, %zu "
+             "unchanged; connections in progress finish as they began",
+             c.added, c.changed, c.removed, c.kept);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "catalogue.h"
 #include "conn.h"
 #include "dashboard.h"
 #include "diag.h"
@@ -60,6 +61,7 @@ struct server {
     struct server_source source;
     struct entry **entries; /* the current set, sorted by name */
     size_t n_entries;
+    struct catalogue_view view; /* what the catalogue and dashboard read */
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_signal_t sighup;  /* re-reads the scenario files */

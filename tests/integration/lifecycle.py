@@ -292,9 +292,11 @@ class WorkersReload(unittest.TestCase):
         self.s.write("beta", title="beta, second version")
         self.s.remove("gamma")
         self.s.write("delta", title="delta, new")
-        reload(srv, "worker 1: SIGHUP: took the reloaded scenarios")
+        reload(srv, "SIGHUP: reloaded")
         self.assertIn("SIGHUP: reloaded: 1 added, 1 changed, 1 removed, 1 unchanged",
                       info(srv))
+        self.assertTrue(wait_for(lambda: "worker 1: SIGHUP: took" in info(srv)),
+                        "the worker did not take the reload:\n" + srv.text())
         self.assertIn("worker 1: SIGHUP: took the reloaded scenarios (3 listening)",
                       info(srv))
         self.assertEqual(srv.port["alpha"], old["alpha"])
