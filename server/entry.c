@@ -75,6 +75,7 @@ static void prepare_entry(struct entry *e,
 
 static void entry_free(struct entry *e)
 {
+    scenario_unref(&e->scenario_copy);
     if (e->ctx)
         wolfSSL_CTX_free(e->ctx);
     if (e->sni_ctx)
@@ -91,6 +92,7 @@ struct entry *entry_new(const struct scenario *s,
         return NULL;
     e->refs = 1; /* the owner's, given back by entry_retire */
     e->scenario_copy = *s;
+    scenario_ref(s); /* the copy shares the catalogue part */
     e->scenario = &e->scenario_copy;
     prepare_entry(e, opt);
     return e;

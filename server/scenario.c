@@ -771,6 +771,64 @@ static void keys_list(enum section sec, char *out, size_t size)
 
 /* ---- sections --------------------------------------------------------- */
 
+/* ---- the catalogue part ------------------------------------------------ */
+
+struct scenario_catalogue {
+    size_t refs;
+    int cap;
+    struct scenario_expect v[];
+};
+
+/* Room for one more expectation; the loader owns the only reference. */
+static int catalogue_grow(struct scenario *s)
+{
+    struct scenario_catalogue *c = s->catalogue;
+    if (c != NULL && s->n_expect < c->cap)
+        return 0;
+    int cap = c ? c->cap * 2 : 4;
+    if (cap > SCENARIO_MAX_EXPECT)
+        cap = SCENARIO_MAX_EXPECT;
+    c = realloc(c, sizeof(*c) + (size_t)cap * sizeof(c->v[0]));
+    if (c == NULL)
+        return -1;
+    if (s->catalogue == NULL)
+        c->refs = 1;
+    memset(&c->v[s->n_expect], 0,
+           (size_t)(cap - s->n_expect) * sizeof(c->v[0]));
+    c->cap = cap;
+    s->catalogue = c;
+    s->expect = c->v;
+    return 0;
+}
+
+void scenario_ref(const struct scenario *s)
+{
+    if (s->catalogue != NULL)
+        __atomic_add_fetch(&s->catalogue->refs, 1, __ATOMIC_RELAXED);
+}
+
+void scenario_unref(struct scenario *s)
+{
+    struct scenario_catalogue *c = s->catalogue;
+    if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(c);
+    s->catalogue = NULL;
+    s->expect = NULL;
+    s->n_expect = 0;
+}
+
+bool scenario_same(const struct scenario *a, const struct scenario *b)
+{
+    struct scenario x = *a, y = *b;
+    x.expect = y.expect = NULL;
+    x.catalogue = y.catalogue = NULL;
+    if (memcmp(&x, &y, sizeof(x)) != 0 || a->n_expect != b->n_expect)
+        return false;
+    return a->n_expect == 0 ||
+           memcmp(a->expect, b->expect,
+                  (size_t)a->n_expect * sizeof(a->expect[0])) == 0;
+}
+
 static int open_expect(struct loader *l, const char *rest)
 {
     char client[64] = "", variant[64] = "";
@@ -804,6 +862,8 @@ static int open_expect(struct loader *l, const char *rest)
     if (s->n_expect == SCENARIO_MAX_EXPECT)
         return fail(l, "more than %d [expect.*] sections",
                     SCENARIO_MAX_EXPECT);
+    if (catalogue_grow(s) != 0)
+        return fail(l, "out of memory");
     l->expect = &s->expect[s->n_expect++];
     strcpy(l->expect->client, client);
     strcpy(l->expect->variant, variant);
@@ -1207,9 +1267,12 @@ int scenario_load_string(struct scenario_set *set, const char *text,
         diag_set(d, filename, 0, "out of memory");
         goto done;
     }
+    s->catalogue = NULL; /* its reference went into the set */
     rc = 0;
 done:
     free(l);
+    if (s != NULL)
+        scenario_unref(s);
     free(s);
     return rc;
 }
@@ -1343,6 +1406,8 @@ void scenario_set_sort(struct scenario_set *set)
 
 void scenario_set_free(struct scenario_set *set)
 {
+    for (size_t i = 0; i < set->count; i++)
+        scenario_unref(&set->items[i]);
     free(set->items);
     memset(set, 0, sizeof(*set));
 }

@@ -182,9 +182,14 @@ struct scenario {
     /* [fault] */
     struct scenario_fault fault;
 
-    struct scenario_expect expect[SCENARIO_MAX_EXPECT];
+    /* The catalogue part, what clients show: held once, shared by every
+     * copy of the record (scenario_ref), freed with the last. */
+    struct scenario_expect *expect;
     int n_expect;
+    struct scenario_catalogue *catalogue; /* owns expect; NULL: none */
 };
+
+struct scenario_catalogue;
 
 struct scenario_set {
     struct scenario *items;
@@ -200,6 +205,13 @@ int scenario_load_file(struct scenario_set *set, const char *path,
 /* A file, or every *.ini in a directory in name order. */
 int scenario_load_path(struct scenario_set *set, const char *path,
                        struct diag *d);
+/* A copy of a record (s = *other) shares its catalogue part: it takes a
+ * reference, and gives it back when the copy goes. Thread-safe. */
+void scenario_ref(const struct scenario *s);
+void scenario_unref(struct scenario *s);
+/* Whether a and b serve alike and show alike (the catalogue's content,
+ * not where it is held). */
+bool scenario_same(const struct scenario *a, const struct scenario *b);
 /* Orders the set by port (ephemeral last): the catalogue's order. */
 void scenario_set_sort(struct scenario_set *set);
 void scenario_set_free(struct scenario_set *set);

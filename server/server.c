@@ -321,11 +321,6 @@ static struct entry *find_entry(struct entry **v, size_t n,
 
 /* The loader zeroes a scenario before filling it, so equal files give
  * equal bytes. */
-static bool same_scenario(const struct scenario *a, const struct scenario *b)
-{
-    return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static const char *const reload_refused =
     "SIGHUP: reload refused, every scenario keeps serving as before";
 
@@ -368,7 +363,7 @@ static int reload_entries(struct server *srv, struct entry ***out,
             log_info("%s: %s: scenario \"%s\": %s", reload_refused,
                      e->scenario->file, e->scenario->name, e->unavailable);
             rc = -1;
-        } else if (old != NULL && same_scenario(old->scenario, e->scenario)) {
+        } else if (old != NULL && scenario_same(old->scenario, e->scenario)) {
             entry_retire(e);
             (*out)[i] = old;
         }
