@@ -84,7 +84,12 @@ static void on_closed(uv_handle_t *h)
     buf_free(&c->enc_in);
     buf_free(&c->enc_out);
     buf_free(&c->enc_writing);
-    buf_free(&c->clear_in);
+    if (c->app_state != NULL) {
+        c->app->clear(c->app_state);
+        free(c->app_state);
+    }
+    c->preamble->clear(c->preamble_state);
+    free(c->preamble_state);
     /* Last: the entry (and its contexts) may go with this connection. */
     pool_remove(c->pool, c);
     free(c);
@@ -161,6 +166,7 @@ static void on_timer(uv_timer_t *t)
 {
     struct conn *c = t->data;
     switch (c->state) {
+    case CONN_PREAMBLE:
     case CONN_PEEK:
     case CONN_HANDSHAKE:
         finish(c, "handshake timed out", TRACE_END_TIMEOUT);
@@ -415,6 +421,30 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
 
 /* SNI policy first (registered names get the SNI identity, others
  * on_unknown, no SNI on_missing), then a client_hello fault. */
+/* The plaintext dialogue before TLS: its replies go out as they are;
+ * once it hands over, what is left of the input is the ClientHello. */
+static bool step_preamble(struct conn *c)
+{
+    const char *why = NULL;
+    enum preamble_result r = c->preamble->input(c->preamble_state,
+                                                &c->enc_in, &c->enc_out, &why);
+    flush(c);
+    switch (r) {
+    case PREAMBLE_TLS:
+        c->state = CONN_PEEK;
+        return true;
+    case PREAMBLE_CLOSE:
+        finish(c, why ? why : "the plaintext dialogue ended", TRACE_END_FIN);
+        return false;
+    case PREAMBLE_MORE:
+        if (c->peer_eof)
+            finish(c, "client closed during the plaintext dialogue",
+                   TRACE_END_PEER_FIN);
+        return false;
+    }
+    return false;
+}
+
 static bool step_peek(struct conn *c)
 {
     const char *why = NULL;
@@ -532,13 +562,15 @@ static bool step_handshake(struct conn *c)
     return false;
 }
 
-static void respond(struct conn *c, const struct http_request *req,
+/* Answers c->request (NULL: one that could not be read) with status,
+ * unless the scenario refuses a request without a certificate. */
+static void respond(struct conn *c, const struct app_request *req,
                     int status)
 {
     char subject[256];
     const struct scenario *s = scenario_of(c);
     const struct scenario_fault *f = &s->fault;
-    struct http_page page = {
+    struct app_page page = {
         .scenario = s,
         .version = tlsio_version(c->ssl),
         .cipher = tlsio_cipher(c->ssl),
@@ -559,7 +591,7 @@ static void respond(struct conn *c, const struct http_request *req,
         trace_request(tr(c), req->method, req->target);
     struct buf resp;
     buf_init(&resp);
-    if (http_respond(&resp, status, http_reason(status), &page) == 0)
+    if (c->app->respond(c->app_state, status, &page, &resp) == 0)
         wolfSSL_write(c->ssl, buf_head(&resp), (int)buf_pending(&resp));
     buf_free(&resp);
     if (!faulty) {
@@ -582,53 +614,72 @@ static void respond(struct conn *c, const struct http_request *req,
     finish(c, "response sent without close_notify", TRACE_END_FIN);
 }
 
-static bool step_request(struct conn *c)
+/* The application layer's state, made when the first clear text is due.
+ * HTTP/1.1 for now; ALPN will choose (the HTTP/2 issue). */
+static bool start_app(struct conn *c)
 {
+    if (c->app_state != NULL)
+        return true;
+    c->app = &http_app;
+    c->app_state = calloc(1, c->app->size);
+    return c->app_state != NULL;
+}
+
+/* Hands every decrypted byte to the application layer until it has a
+ * request (or refuses what it got), or wolfSSL needs more input. */
+static enum app_result read_request(struct conn *c)
+{
+    uint8_t chunk[4096];
     for (;;) {
-        uint8_t *dst = buf_reserve(&c->clear_in, 4096);
-        if (dst == NULL) {
-            finish(c, "out of memory", TRACE_END_RST);
-            return false;
-        }
-        int n = wolfSSL_read(c->ssl, dst, 4096);
+        int n = wolfSSL_read(c->ssl, chunk, sizeof(chunk));
         if (n > 0) {
-            buf_commit(&c->clear_in, (size_t)n);
-            if (buf_pending(&c->clear_in) > HTTP_MAX_HEAD)
-                break;
+            enum app_result r = c->app->input(c->app_state, chunk,
+                                              (size_t)n, &c->request);
+            if (r != APP_MORE)
+                return r;
             continue;
         }
         int err = wolfSSL_get_error(c->ssl, n);
         if (err == WOLFSSL_ERROR_WANT_READ)
-            break;
+            return APP_MORE;
         if (err == WOLFSSL_ERROR_ZERO_RETURN) {
             finish(c, "client sent close_notify without a request",
                    TRACE_END_PEER_FIN);
-            return false;
+            return APP_ERROR;
         }
         tlsio_error_string(err, c->trace.detail, sizeof(c->trace.detail));
         finish(c,
                c->peer_eof ? "client closed without a request"
                            : "TLS error after the handshake",
                c->peer_eof ? TRACE_END_PEER_FIN : TRACE_END_FIN);
+        return APP_ERROR;
+    }
+}
+
+static bool step_request(struct conn *c)
+{
+    if (!start_app(c)) {
+        finish(c, "out of memory", TRACE_END_RST);
         return false;
     }
-    struct http_request req;
-    switch (http_parse(buf_head(&c->clear_in), buf_pending(&c->clear_in),
-                       &req)) {
-    case HTTP_NEED_MORE:
+    switch (read_request(c)) {
+    case APP_MORE:
         if (c->peer_eof)
             finish(c, "client closed in the middle of its request",
                    TRACE_END_PEER_FIN);
         return false;
-    case HTTP_BAD:
+    case APP_BAD:
         respond(c, NULL, 400);
         return false;
-    case HTTP_COMPLETE:
+    case APP_REQUEST:
         if (scenario_of(c)->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE) {
             c->state = CONN_RENEGOTIATE;
             return true;
         }
-        respond(c, &req, 200);
+        respond(c, &c->request, 200);
+        return false;
+    case APP_ERROR: /* a no-op when read_request has ended it already */
+        finish(c, "out of memory", TRACE_END_RST);
         return false;
     }
     return false;
@@ -654,9 +705,7 @@ static bool step_renegotiate(struct conn *c)
                TRACE_END_FIN);
         return false;
     }
-    struct http_request req = {"GET", "/", 0};
-    http_parse(buf_head(&c->clear_in), buf_pending(&c->clear_in), &req);
-    respond(c, &req, 200);
+    respond(c, &c->request, 200);
     return false;
 }
 
@@ -668,6 +717,7 @@ static void pump(struct conn *c)
     bool again = true;
     while (again) {
         switch (c->state) {
+        case CONN_PREAMBLE: again = step_preamble(c); break;
         case CONN_PEEK: again = step_peek(c); break;
         case CONN_HANDSHAKE: again = step_handshake(c); break;
         case CONN_REQUEST: again = step_request(c); break;
@@ -815,6 +865,14 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
     c->pool = p;
     c->entry = entry;
     c->trace.scenario = entry->scenario;
+    c->preamble = &preamble_none; /* the protocol dimension will choose */
+    if (c->preamble->size > 0 &&
+        (c->preamble_state = calloc(1, c->preamble->size)) == NULL) {
+        log_info("%s: out of memory accepting a connection",
+                 entry->scenario->name);
+        free(c);
+        return;
+    }
     c->alert_sent = -1;
     record_scan_init(&c->scan);
     c->out_allowed = SIZE_MAX;

@@ -11,8 +11,10 @@
 
 #include <uv.h>
 
+#include "app.h"
 #include "buf.h"
 #include "hello.h"
+#include "preamble.h"
 #include "record.h"
 #include "scenario.h"
 #include "tlsio.h"
@@ -49,6 +51,7 @@ struct conn_pool {
 };
 
 enum conn_state {
+    CONN_PREAMBLE,    /* a plaintext dialogue before TLS (none today) */
     CONN_PEEK,        /* buffering and parsing the ClientHello */
     CONN_HANDSHAKE,   /* wolfSSL_accept until done or failed */
     CONN_REQUEST,     /* reading the HTTP request head */
@@ -81,7 +84,13 @@ struct conn {
     struct buf enc_in;      /* from the socket, not yet read by wolfSSL */
     struct buf enc_out;     /* from wolfSSL, not yet written */
     struct buf enc_writing; /* the one write in flight */
-    struct buf clear_in;    /* decrypted request bytes */
+    /* The preamble layer, until TLS begins. */
+    const struct preamble_ops *preamble;
+    void *preamble_state;
+    /* The application layer, from the handshake on. */
+    const struct app_ops *app;
+    void *app_state;
+    struct app_request request; /* the one being answered */
     struct tlsio_io io;
     WOLFSSL *ssl;
 

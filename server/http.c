@@ -70,7 +70,7 @@ static int append(struct buf *b, const char *s)
 }
 
 int http_respond(struct buf *out, int status, const char *reason,
-                 const struct http_page *page)
+                 const struct app_page *page)
 {
     char body[4096];
     const struct scenario *s = page->scenario;
@@ -104,3 +104,51 @@ int http_respond(struct buf *out, int status, const char *reason,
         return -1;
     return 0;
 }
+
+/* ---- the application layer ------------------------------------------- */
+
+/* The request head as it arrives, in as many reads as it takes. */
+struct http_app_state {
+    struct buf head;
+};
+
+static enum app_result app_input(void *state, const uint8_t *data,
+                                 size_t len, struct app_request *out)
+{
+    struct http_app_state *st = state;
+    struct http_request req;
+    if (len > 0 && buf_append(&st->head, data, len) != 0)
+        return APP_ERROR;
+    switch (http_parse(buf_head(&st->head), buf_pending(&st->head), &req)) {
+    case HTTP_NEED_MORE:
+        return APP_MORE;
+    case HTTP_BAD:
+        return APP_BAD;
+    case HTTP_COMPLETE:
+        break;
+    }
+    snprintf(out->method, sizeof(out->method), "%s", req.method);
+    snprintf(out->target, sizeof(out->target), "%s", req.target);
+    return APP_REQUEST;
+}
+
+static int app_respond(void *state, int status, const struct app_page *page,
+                       struct buf *out)
+{
+    (void)state;
+    return http_respond(out, status, http_reason(status), page);
+}
+
+static void app_clear(void *state)
+{
+    struct http_app_state *st = state;
+    buf_free(&st->head);
+}
+
+const struct app_ops http_app = {
+    .name = "http/1.1",
+    .size = sizeof(struct http_app_state),
+    .input = app_input,
+    .respond = app_respond,
+    .clear = app_clear,
+};

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app.h"
 #include "buf.h"
 #include "scenario.h"
 
@@ -30,21 +31,14 @@ struct http_request {
 enum http_status http_parse(const uint8_t *data, size_t len,
                             struct http_request *req);
 
-/* What the page says about the connection. */
-struct http_page {
-    const struct scenario *scenario;
-    const char *version;
-    const char *cipher;
-    const char *client_cert; /* subject, or NULL */
-    const char *note;        /* why the status is not 200, or NULL */
-    bool no_length;          /* omit Content-Length (a truncation fault) */
-};
-
 /* "OK", "Forbidden", ... for a status code. */
 const char *http_reason(int status);
 
 /* Appends a whole response (status line, headers, body) to out. */
 int http_respond(struct buf *out, int status, const char *reason,
-                 const struct http_page *page);
+                 const struct app_page *page);
+
+/* HTTP/1.1 as an application layer: one request head, one answer. */
+extern const struct app_ops http_app;
 
 #endif

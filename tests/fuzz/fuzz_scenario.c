@@ -51,7 +51,7 @@ static void check_fields(const struct scenario *s)
 /* The page must say exactly as many bytes as its Content-Length claims. */
 static void check_page(const struct scenario *s)
 {
-    struct http_page page = {.scenario = s,
+    struct app_page page = {.scenario = s,
                              .version = "TLS 1.3",
                              .cipher = "TLS13-AES128-GCM-SHA256",
                              .note = s->n_expect ? "why" : NULL};

@@ -219,7 +219,7 @@ static long content_length(const struct response *r)
 static void test_respond(void **state)
 {
     static struct scenario s;
-    struct http_page page = {.scenario = &s,
+    struct app_page page = {.scenario = &s,
                              .version = "TLS 1.3",
                              .cipher = "TLS_AES_128_GCM_SHA256"};
     struct buf out;
@@ -249,7 +249,7 @@ static void test_respond(void **state)
 static void test_respond_appends(void **state)
 {
     static struct scenario s;
-    struct http_page page = {.scenario = &s,
+    struct app_page page = {.scenario = &s,
                              .version = "TLS 1.2",
                              .cipher = "ECDHE-RSA-AES128-GCM-SHA256",
                              .client_cert = "/O=shakedown test PKI/CN=client"};
@@ -283,6 +283,67 @@ static void test_respond_appends(void **state)
     buf_free(&out);
 }
 
+/* The application layer over the same parser: the head in any number of
+ * pieces, then one request; junk and an over-long head are APP_BAD. */
+static void test_app_pieces(void **state)
+{
+    static const char text[] =
+        "GET /path?q=1 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    struct app_request req;
+    void *st = calloc(1, http_app.size);
+    (void)state;
+    assert_non_null(st);
+    assert_string_equal(http_app.name, "http/1.1");
+    for (size_t i = 0; i + 1 < sizeof(text) - 1; i++)
+        assert_int_equal(http_app.input(st, (const uint8_t *)text + i, 1, &req),
+                         APP_MORE);
+    assert_int_equal(http_app.input(st, (const uint8_t *)text + sizeof(text) - 2,
+                                    1, &req),
+                     APP_REQUEST);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.target, "/path?q=1");
+    http_app.clear(st);
+    free(st);
+}
+
+static void test_app_bad(void **state)
+{
+    struct app_request req;
+    void *st = calloc(1, http_app.size);
+    (void)state;
+    assert_int_equal(http_app.input(st, (const uint8_t *)"\x16\x03\x01\r\n\r\n",
+                                    7, &req),
+                     APP_BAD);
+    http_app.clear(st);
+    memset(st, 0, http_app.size);
+    static uint8_t big[HTTP_MAX_HEAD + 2];
+    memset(big, 'a', sizeof(big));
+    assert_int_equal(http_app.input(st, big, HTTP_MAX_HEAD, &req), APP_MORE);
+    assert_int_equal(http_app.input(st, big, 2, &req), APP_BAD);
+    http_app.clear(st);
+    free(st);
+}
+
+static void test_app_respond(void **state)
+{
+    static struct scenario s;
+    struct app_page page = {.scenario = &s, .version = "TLS 1.2",
+                            .cipher = "ECDHE-RSA-AES128-GCM-SHA256",
+                            .note = "no certificate"};
+    struct buf out;
+    void *st = calloc(1, http_app.size);
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    strcpy(s.name, "client-cert-optional");
+    buf_init(&out);
+    assert_int_equal(http_app.respond(st, 403, &page, &out), 0);
+    assert_true(buf_pending(&out) > 20);
+    assert_memory_equal(buf_head(&out), "HTTP/1.1 403 Forbidden\r\n", 24);
+    buf_free(&out);
+    http_app.clear(st);
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +355,9 @@ int main(void)
         cmocka_unit_test(test_regression_oversized_complete_head),
         cmocka_unit_test(test_respond),
         cmocka_unit_test(test_respond_appends),
+        cmocka_unit_test(test_app_pieces),
+        cmocka_unit_test(test_app_bad),
+        cmocka_unit_test(test_app_respond),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

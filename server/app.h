@@ -1,0 +1,57 @@
+/*
+ * The application layer: what is spoken over the clear text once the
+ * handshake is done. The connection owns one instance per connection
+ * behind these few calls and decides the answer itself (the status, a
+ * renegotiation, a fault); a layer only reads requests and writes
+ * answers, in plain C over byte buffers. HTTP/1.1 (http.c) is the one
+ * today; HTTP/2 and the dialogues of mail and database protocols fit the
+ * same hole.
+ */
+#ifndef SHAKEDOWN_APP_H
+#define SHAKEDOWN_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "scenario.h"
+
+/* What the layer found in the clear text so far. */
+enum app_result {
+    APP_MORE,    /* nothing to answer yet: more clear text, please */
+    APP_REQUEST, /* a whole request: answer it with respond */
+    APP_BAD,     /* not this protocol, or over a limit: answer 400 */
+    APP_ERROR    /* out of memory */
+};
+
+/* A request as the connection sees it, whatever the protocol. */
+struct app_request {
+    char method[16];
+    char target[256];
+};
+
+/* What the answer says about the connection. */
+struct app_page {
+    const struct scenario *scenario;
+    const char *version;
+    const char *cipher;
+    const char *client_cert; /* subject, or NULL */
+    const char *note;        /* why the status is not 200, or NULL */
+    bool no_length;          /* omit the length (a truncation fault) */
+};
+
+struct app_ops {
+    const char *name; /* its ALPN id: "http/1.1" */
+    size_t size;      /* bytes of an instance's state, zeroed to start */
+    /* Takes len more bytes of clear text; on APP_REQUEST fills req. */
+    enum app_result (*input)(void *state, const uint8_t *data, size_t len,
+                             struct app_request *req);
+    /* Appends the whole answer to out; returns 0 or -1. */
+    int (*respond)(void *state, int status, const struct app_page *page,
+                   struct buf *out);
+    /* Frees what the state holds (not the state itself). */
+    void (*clear)(void *state);
+};
+
+#endif
