@@ -484,20 +484,14 @@ static bool step_peek(struct conn *c)
     } else {
         c->hello_ok = true;
         trace_hello(tr(c), &c->hello);
-        const struct scenario_action *a = NULL;
-        char reason[300] = "";
-        if (!c->hello.has_sni) {
-            a = &s->on_missing;
-            snprintf(reason, sizeof(reason), "the ClientHello has no SNI");
-        } else if (scenario_sni_registered(s, c->hello.sni)) {
-            if (c->entry->sni_ctx != NULL)
-                ctx = c->entry->sni_ctx;
-        } else if (s->n_sni_names > 0) {
-            a = &s->on_unknown;
-            snprintf(reason, sizeof(reason), "SNI \"%.200s\" is not registered",
-                     c->hello.sni);
-        }
-        if (a != NULL && a->kind != SCENARIO_SERVE) {
+        char reason[sizeof(c->trace.detail)];
+        bool registered;
+        const struct scenario_action *a = scenario_sni_policy(
+            s, c->hello.has_sni ? c->hello.sni : NULL, &registered, reason,
+            sizeof(reason));
+        if (registered && c->entry->sni_ctx != NULL)
+            ctx = c->entry->sni_ctx;
+        if (a != NULL) {
             snprintf(c->trace.detail, sizeof(c->trace.detail), "%s", reason);
             trace_action(tr(c), "client_hello", a, &s->fault, reason);
             return apply_action(c, a, ctx);

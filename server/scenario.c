@@ -1474,3 +1474,24 @@ bool scenario_sni_registered(const struct scenario *s, const char *host)
             return true;
     return false;
 }
+
+const struct scenario_action *scenario_sni_policy(const struct scenario *s,
+                                                  const char *sni,
+                                                  bool *registered, char *why,
+                                                  size_t why_size)
+{
+    const struct scenario_action *a = NULL;
+    *registered = false;
+    why[0] = '\0';
+    if (sni == NULL) {
+        a = &s->on_missing;
+        snprintf(why, why_size, "the ClientHello has no SNI");
+    } else if (scenario_sni_registered(s, sni)) {
+        *registered = true;
+    } else if (s->n_sni_names > 0) {
+        /* Without registered names every name is served alike. */
+        a = &s->on_unknown;
+        snprintf(why, why_size, "SNI \"%.200s\" is not registered", sni);
+    }
+    return a != NULL && a->kind != SCENARIO_SERVE ? a : NULL;
+}

@@ -238,4 +238,12 @@ void scenario_versions_describe(const struct scenario *s, char *out,
  * case-insensitive). */
 bool scenario_sni_registered(const struct scenario *s, const char *host);
 
+/* The SNI policy for a ClientHello with sni (NULL: it sent none): the
+ * action of on_missing or on_unknown (why it applies into why), or NULL
+ * to serve; *registered says the name gets the [sni] identity. */
+const struct scenario_action *scenario_sni_policy(const struct scenario *s,
+                                                  const char *sni,
+                                                  bool *registered, char *why,
+                                                  size_t why_size);
+
 #endif

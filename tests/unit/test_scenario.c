@@ -1224,6 +1224,43 @@ static void test_tls_validity(void **state)
                       "not-yet-valid");
 }
 
+/* The SNI policy as conn applies it after the ClientHello. */
+static void test_sni_policy(void **state)
+{
+    struct scenario_set set = {0};
+    char why[300];
+    bool registered;
+    (void)state;
+    assert_loads(&set, GOOD "[sni]\nnames = a.test, B.test\n"
+                            "on_unknown = alert:unrecognized_name\n"
+                            "on_missing = reset\n");
+    const struct scenario *s = &set.items[0];
+    const struct scenario_action *a =
+        scenario_sni_policy(s, NULL, &registered, why, sizeof(why));
+    assert_non_null(a);
+    assert_int_equal(a->kind, SCENARIO_RESET);
+    assert_false(registered);
+    assert_string_equal(why, "the ClientHello has no SNI");
+    a = scenario_sni_policy(s, "other.test", &registered, why, sizeof(why));
+    assert_non_null(a);
+    assert_int_equal(a->kind, SCENARIO_ALERT);
+    assert_int_equal(a->alert, 112);
+    assert_string_equal(why, "SNI \"other.test\" is not registered");
+    assert_null(scenario_sni_policy(s, "b.TEST", &registered, why,
+                                    sizeof(why)));
+    assert_true(registered);
+    scenario_set_free(&set);
+
+    /* No [sni] section: every name and none are served alike. */
+    assert_loads(&set, GOOD);
+    assert_null(scenario_sni_policy(&set.items[0], NULL, &registered, why,
+                                    sizeof(why)));
+    assert_null(scenario_sni_policy(&set.items[0], "x.test", &registered, why,
+                                    sizeof(why)));
+    assert_false(registered);
+    scenario_set_free(&set);
+}
+
 static void test_expect_timeout(void **state)
 {
     static const struct {
@@ -2404,6 +2441,7 @@ int main(void)
         cmocka_unit_test(test_expect_timeout),
         cmocka_unit_test(test_expect_generations),
         cmocka_unit_test(test_tls_validity),
+        cmocka_unit_test(test_sni_policy),
         cmocka_unit_test(test_expect_generations_bad),
         cmocka_unit_test(test_fault_defaults),
         cmocka_unit_test(test_fault_every_key),
