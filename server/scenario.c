@@ -405,15 +405,14 @@ static int parse_status(struct loader *l, const struct key_spec *k,
 static int parse_validity(struct loader *l, const struct key_spec *k,
                           void *field, const char *value)
 {
-    static const char *const names[] = {"current", "expired",
-                                        "not-yet-valid"};
+    static const char *const names[] = {"current", "ended", "not-begun"};
     for (int i = 0; i < 3; i++) {
         if (strcmp(value, names[i]) == 0) {
             *(enum scenario_validity *)field = i;
             return 0;
         }
     }
-    return fail(l, "%s %s: \"%s\" is not current, expired or not-yet-valid",
+    return fail(l, "%s %s: \"%s\" is not current, ended or not-begun",
                 section_label(l), k->key, value);
 }
 

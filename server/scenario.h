@@ -96,8 +96,8 @@ enum scenario_client_auth {
  * default), or on purpose one that has ended or has not yet begun. */
 enum scenario_validity {
     SCENARIO_VALIDITY_CURRENT,
-    SCENARIO_VALIDITY_EXPIRED,
-    SCENARIO_VALIDITY_NOT_YET_VALID
+    SCENARIO_VALIDITY_ENDED,
+    SCENARIO_VALIDITY_NOT_BEGUN
 };
 
 /* A certificate, its key and the chain sent after it: file stems in the

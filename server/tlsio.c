@@ -661,14 +661,14 @@ int tlsio_check_dates(const char *certs_dir, const struct scenario *s,
     check_identity(&c, certs_dir, &s->identity);
     if (s->sni_identity.cert[0] != '\0')
         check_identity(&c, certs_dir, &s->sni_identity);
-    if (s->validity == SCENARIO_VALIDITY_EXPIRED && !c.any_ended)
-        dates_warn(&c, "warning: scenario \"%s\" says validity = expired, "
+    if (s->validity == SCENARIO_VALIDITY_ENDED && !c.any_ended)
+        dates_warn(&c, "warning: scenario \"%s\" says validity = ended, "
                    "but no certificate it serves (%s/%s.pem and its chain) "
                    "has ended, so it would not show what it claims: %s",
                    s->name, certs_dir, s->identity.cert, regenerate);
-    if (s->validity == SCENARIO_VALIDITY_NOT_YET_VALID && !c.any_not_begun)
+    if (s->validity == SCENARIO_VALIDITY_NOT_BEGUN && !c.any_not_begun)
         dates_warn(&c, "warning: scenario \"%s\" says validity = "
-                   "not-yet-valid, but every certificate it serves (%s/%s.pem "
+                   "not-begun, but every certificate it serves (%s/%s.pem "
                    "and its chain) has begun, so it would not show what it "
                    "claims: %s",
                    s->name, certs_dir, s->identity.cert, regenerate);

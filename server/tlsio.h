@@ -68,7 +68,7 @@ int tlsio_days_left(const char *certs_dir,
 typedef void tlsio_warn_fn(void *arg, const char *msg);
 /* Checks the dates of every certificate s serves (leaf and chain, and the
  * [sni] identity's) against s->validity: with "current", each that has
- * ended or not yet begun; with "expired" ("not-yet-valid"), none that has
+ * ended or not yet begun; with "ended" ("not-begun"), none that has
  * ended (begun). Hands a warning naming the file and the fix to warn
  * (NULL: none) for each problem and returns how many there were; 0 when
  * the dates cannot be read with this build. */

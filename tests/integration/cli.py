@@ -312,12 +312,12 @@ class Validity(unittest.TestCase):
     def test_expired_scenario_whose_leaf_is_current_again(self):
         code, _, err = run_at("-3000 days", "--check", "--only", "expired,valid")
         self.assertEqual(code, 2, err)
-        self.assertRegex(err, r'warning: scenario "expired" says validity = expired, '
+        self.assertRegex(err, r'warning: scenario "expired" says validity = ended, '
                               r'but no certificate it serves .* has ended')
 
     def test_claimed_dates_the_certificates_do_not_have(self):
-        for validity, claim in (("expired", "has ended"),
-                                ("not-yet-valid", "has begun")):
+        for validity, claim in (("ended", "has ended"),
+                                ("not-begun", "has begun")):
             text = VALID.format(name="claims", port=0, cert="leaf").replace(
                 "chain = intermediate\n", "chain = intermediate\nvalidity = %s\n"
                 % validity)
@@ -353,12 +353,12 @@ class Validity(unittest.TestCase):
         try:
             self.assertEqual(date_warnings(srv.text()), [])
             text = VALID.format(name="claims", port=0, cert="leaf").replace(
-                "chain = intermediate\n", "chain = intermediate\nvalidity = expired\n")
+                "chain = intermediate\n", "chain = intermediate\nvalidity = ended\n")
             self.write("claims.ini", text)
             srv.proc.send_signal(signal.SIGHUP)
             self.assertTrue(wait_for(lambda: "SIGHUP: reloaded" in srv.text()), srv.text())
             self.assertTrue(wait_for(lambda: 'SIGHUP: warning: scenario "claims" says '
-                                             'validity = expired' in srv.text()), srv.text())
+                                             'validity = ended' in srv.text()), srv.text())
             self.assertIn("shakedown scenario: claims", https_get(srv.port["claims"]))
             self.assertEqual(srv.stop(), 0)
         finally:

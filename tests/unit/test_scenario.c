@@ -1205,8 +1205,8 @@ static void test_tls_validity(void **state)
         const char *text;
         enum scenario_validity want;
     } good[] = {{"current", SCENARIO_VALIDITY_CURRENT},
-                {"expired", SCENARIO_VALIDITY_EXPIRED},
-                {"not-yet-valid", SCENARIO_VALIDITY_NOT_YET_VALID}};
+                {"ended", SCENARIO_VALIDITY_ENDED},
+                {"not-begun", SCENARIO_VALIDITY_NOT_BEGUN}};
     struct scenario_set set = {0};
     char t[512];
     (void)state;
@@ -1220,8 +1220,8 @@ static void test_tls_validity(void **state)
         scenario_set_free(&set);
     }
     assert_load_error(GOOD "validity = old\n", 10,
-                      "[tls] validity: \"old\" is not current, expired or "
-                      "not-yet-valid");
+                      "[tls] validity: \"old\" is not current, ended or "
+                      "not-begun");
 }
 
 /* The SNI policy as conn applies it after the ClientHello. */
