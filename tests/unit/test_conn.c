@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -505,42 +507,6 @@ static long long field_int(const char *event, const char *key)
                      (cl)->failed, (cl)->failed_errno,                         \
                      strerror((cl)->failed_errno), (cl)->tls_error);           \
     } while (0)
-
-/* ---- fixtures --------------------------------------------------------- */
-
-/* Reads tests/fixtures/clienthello/NAME.bin; the caller frees it. */
-static uint8_t *fixture_new(const char *name, size_t *len)
-{
-    const char *dir = getenv("SHAKEDOWN_FIXTURES");
-    char path[PATH_MAX];
-    FILE *f = NULL;
-    uint8_t *data = NULL, *ok = NULL;
-    long size;
-    if (dir == NULL) {
-        print_error("SHAKEDOWN_FIXTURES is not set\n");
-        goto done;
-    }
-    snprintf(path, sizeof(path), "%s/clienthello/%s.bin", dir, name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        print_error("cannot open %s\n", path);
-        goto done;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0 ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto done;
-    data = malloc((size_t)size);
-    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size)
-        goto done;
-    *len = (size_t)size;
-    ok = data;
-    data = NULL;
-done:
-    free(data);
-    if (f != NULL)
-        fclose(f);
-    return ok;
-}
 
 /* ---- the close paths -------------------------------------------------- */
 
