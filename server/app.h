@@ -3,9 +3,9 @@
  * handshake is done. The connection owns one instance per connection
  * behind these few calls and decides the answer itself (the status, a
  * renegotiation, a fault); a layer only reads requests and writes
- * answers, in plain C over byte buffers. HTTP/1.1 (http.c) is the one
- * today; HTTP/2 and the dialogues of mail and database protocols fit the
- * same hole.
+ * answers, in plain C over byte buffers. ALPN chooses the layer:
+ * HTTP/1.1 (http.c) and HTTP/2 (http2.c, with gRPC answers); the
+ * dialogues of mail and database protocols fit the same hole.
  */
 #ifndef SHAKEDOWN_APP_H
 #define SHAKEDOWN_APP_H
@@ -29,6 +29,8 @@ enum app_result {
 struct app_request {
     char method[16];
     char target[256];
+    const char *protocol; /* "HTTP/1.1", "HTTP/2" */
+    bool grpc;            /* content-type application/grpc */
 };
 
 /* What the answer says about the connection. */
@@ -38,15 +40,20 @@ struct app_page {
     const char *cipher;
     const char *client_cert; /* subject, or NULL */
     const char *note;        /* why the status is not 200, or NULL */
-    bool no_length;          /* omit the length (a truncation fault) */
+    bool no_length; /* a truncation fault: no length, no end of stream */
 };
 
 struct app_ops {
     const char *name; /* its ALPN id: "http/1.1" */
     size_t size;      /* bytes of an instance's state, zeroed to start */
-    /* Takes len more bytes of clear text; on APP_REQUEST fills req. */
+    /* Before any input: appends what the server says first (HTTP/2's
+     * SETTINGS) to out; returns 0 or -1. NULL: nothing. */
+    int (*open)(void *state, struct buf *out);
+    /* Takes len more bytes of clear text; on APP_REQUEST fills req.
+     * What the protocol answers on its own (an acknowledgement) is
+     * appended to out. */
     enum app_result (*input)(void *state, const uint8_t *data, size_t len,
-                             struct app_request *req);
+                             struct app_request *req, struct buf *out);
     /* Appends the whole answer to out; returns 0 or -1. */
     int (*respond)(void *state, int status, const struct app_page *page,
                    struct buf *out);

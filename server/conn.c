@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "fault.h"
 #include "http.h"
+#include "http2.h"
 #include "log.h"
 #include "entry.h"
 
@@ -22,6 +23,9 @@
 #define RECORD_HEADER_BYTES 5
 /* More than a ClientHello may span before we stop buffering. */
 #define PEEK_LIMIT (HELLO_MAX_BYTES + 8 * 1024)
+/* Clear-text answers (acknowledgements) a client that does not read may
+ * leave queued before it is cut off. */
+#define APP_OUT_LIMIT (1024 * 1024)
 
 static void pool_remove(struct conn_pool *p, struct conn *c);
 static void pump(struct conn *c);
@@ -47,10 +51,11 @@ static struct trace *tr(struct conn *c)
 
 static void trace_handshake_done(struct conn *c)
 {
-    char subject[256];
+    char subject[256], alpn[SCENARIO_ALPN_MAX];
     bool cert = tlsio_peer_subject(c->ssl, subject, sizeof(subject));
+    bool selected = tlsio_alpn(c->ssl, alpn, sizeof(alpn));
     trace_handshake_ok(tr(c), tlsio_version(c->ssl), tlsio_cipher(c->ssl),
-                       cert ? subject : NULL);
+                       selected ? alpn : NULL, cert ? subject : NULL);
 }
 
 /* The alerts either side sent (wolfSSL's history, our raw ones, and one
@@ -379,6 +384,10 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
     switch (a->kind) {
     case SCENARIO_SERVE:
         c->ssl = tlsio_new(ctx, &c->io);
+        if (c->ssl != NULL && tlsio_use_alpn(c->ssl, scenario_of(c)) != 0) {
+            wolfSSL_free(c->ssl);
+            c->ssl = NULL;
+        }
         if (c->ssl == NULL) {
             finish(c, "out of memory", TRACE_END_RST);
             return false;
@@ -419,8 +428,6 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
 
 /* ---- states ----------------------------------------------------------- */
 
-/* SNI policy first (registered names get the SNI identity, others
- * on_unknown, no SNI on_missing), then a client_hello fault. */
 /* The plaintext dialogue before TLS: its replies go out as they are;
  * once it hands over, what is left of the input is the ClientHello. */
 static bool step_preamble(struct conn *c)
@@ -445,6 +452,9 @@ static bool step_preamble(struct conn *c)
     return false;
 }
 
+/* SNI policy first (registered names get the SNI identity, others
+ * on_unknown, no SNI on_missing), then the ALPN policy, then a
+ * client_hello fault. */
 static bool step_peek(struct conn *c)
 {
     const char *why = NULL;
@@ -491,6 +501,9 @@ static bool step_peek(struct conn *c)
             sizeof(reason));
         if (registered && c->entry->sni_ctx != NULL)
             ctx = c->entry->sni_ctx;
+        if (a == NULL)
+            a = scenario_alpn_policy(s, c->hello.alpn, c->hello.n_alpn,
+                                     reason, sizeof(reason));
         if (a != NULL) {
             snprintf(c->trace.detail, sizeof(c->trace.detail), "%s", reason);
             trace_action(tr(c), "client_hello", a, &s->fault, reason);
@@ -582,7 +595,7 @@ static void respond(struct conn *c, const struct app_request *req,
     page.no_length = faulty && f->action.kind == SCENARIO_TRUNCATE;
     c->trace.http_status = status;
     if (req != NULL)
-        trace_request(tr(c), req->method, req->target);
+        trace_request(tr(c), req);
     struct buf resp;
     buf_init(&resp);
     if (c->app->respond(c->app_state, status, &page, &resp) == 0)
@@ -608,15 +621,77 @@ static void respond(struct conn *c, const struct app_request *req,
     finish(c, "response sent without close_notify", TRACE_END_FIN);
 }
 
-/* The application layer's state, made when the first clear text is due.
- * HTTP/1.1 for now; ALPN will choose (the HTTP/2 issue). */
+/* Hands clear text to wolfSSL (which queues its records in enc_out),
+ * and empties b. Returns false when the client does not read what it is
+ * sent, or wolfSSL refuses. */
+static bool send_clear(struct conn *c, struct buf *b)
+{
+    size_t n = buf_pending(b);
+    int wrote = n > 0 ? wolfSSL_write(c->ssl, buf_head(b), (int)n) : 0;
+    buf_reset(b);
+    if (n > 0 && wrote <= 0) {
+        tlsio_error_string(wolfSSL_get_error(c->ssl, wrote), c->trace.detail,
+                           sizeof(c->trace.detail));
+        finish(c, "TLS error after the handshake", TRACE_END_FIN);
+        return false;
+    }
+    if (buf_pending(&c->enc_out) > APP_OUT_LIMIT) {
+        finish(c, "client does not read what it is sent", TRACE_END_RST);
+        return false;
+    }
+    return true;
+}
+
+/* The application layer for the protocol ALPN selected; with none, the
+ * scenario's HTTP/1.1 if it speaks it (or ignores ALPN), else its first
+ * protocol. NULL: a protocol shakedown has no layer for. */
+static const struct app_ops *app_for(const struct scenario *s,
+                                     const char *alpn)
+{
+    static const struct app_ops *const apps[] = {&http_app, &http2_app};
+    if (alpn == NULL && (s->n_alpn == 0 || scenario_alpn_speaks(s, "http/1.1")))
+        return &http_app;
+    if (alpn == NULL)
+        alpn = s->alpn[0];
+    for (size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++)
+        if (strcmp(apps[i]->name, alpn) == 0)
+            return apps[i];
+    return NULL;
+}
+
+/* The application layer's state, made when the first clear text is due,
+ * and what it says first. */
 static bool start_app(struct conn *c)
 {
+    char alpn[SCENARIO_ALPN_MAX];
     if (c->app_state != NULL)
         return true;
-    c->app = &http_app;
+    bool selected = tlsio_alpn(c->ssl, alpn, sizeof(alpn));
+    c->app = app_for(scenario_of(c), selected ? alpn : NULL);
+    if (c->app == NULL) {
+        snprintf(c->trace.detail, sizeof(c->trace.detail),
+                 "ALPN selected %s, which shakedown has no application "
+                 "layer for", alpn);
+        wolfSSL_shutdown(c->ssl);
+        finish(c, "closed after the handshake: no application layer for "
+                  "the protocol", TRACE_END_FIN);
+        return false;
+    }
     c->app_state = calloc(1, c->app->size);
-    return c->app_state != NULL;
+    if (c->app_state == NULL) {
+        finish(c, "out of memory", TRACE_END_RST);
+        return false;
+    }
+    if (c->app->open == NULL)
+        return true;
+    struct buf out;
+    buf_init(&out);
+    int rc = c->app->open(c->app_state, &out);
+    bool ok = rc == 0 && send_clear(c, &out);
+    buf_free(&out);
+    if (rc != 0)
+        finish(c, "out of memory", TRACE_END_RST);
+    return ok;
 }
 
 /* Hands every decrypted byte to the application layer until it has a
@@ -624,15 +699,21 @@ static bool start_app(struct conn *c)
 static enum app_result read_request(struct conn *c)
 {
     uint8_t chunk[4096];
+    struct buf out;
+    buf_init(&out);
     for (;;) {
         int n = wolfSSL_read(c->ssl, chunk, sizeof(chunk));
         if (n > 0) {
             enum app_result r = c->app->input(c->app_state, chunk,
-                                              (size_t)n, &c->request);
-            if (r != APP_MORE)
-                return r;
+                                              (size_t)n, &c->request, &out);
+            bool sent = send_clear(c, &out);
+            if (!sent || r != APP_MORE) {
+                buf_free(&out);
+                return sent ? r : APP_ERROR;
+            }
             continue;
         }
+        buf_free(&out);
         int err = wolfSSL_get_error(c->ssl, n);
         if (err == WOLFSSL_ERROR_WANT_READ)
             return APP_MORE;
@@ -652,10 +733,8 @@ static enum app_result read_request(struct conn *c)
 
 static bool step_request(struct conn *c)
 {
-    if (!start_app(c)) {
-        finish(c, "out of memory", TRACE_END_RST);
+    if (!start_app(c))
         return false;
-    }
     switch (read_request(c)) {
     case APP_MORE:
         if (c->peer_eof)

@@ -69,12 +69,10 @@ static int append(struct buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
-int http_respond(struct buf *out, int status, const char *reason,
-                 const struct app_page *page)
+size_t http_page_text(const struct app_page *page, char *body, size_t size)
 {
-    char body[4096];
     const struct scenario *s = page->scenario;
-    int n = snprintf(body, sizeof(body),
+    int n = snprintf(body, size,
                      "shakedown scenario: %s\n"
                      "%s\n\n"
                      "%s%s%s"
@@ -86,8 +84,17 @@ int http_respond(struct buf *out, int status, const char *reason,
                      page->version, page->cipher,
                      page->client_cert ? page->client_cert : "none",
                      s->explain);
-    if (n < 0 || (size_t)n >= sizeof(body))
-        n = (int)strlen(body);
+    if (n < 0 || (size_t)n >= size)
+        return strlen(body);
+    return (size_t)n;
+}
+
+int http_respond(struct buf *out, int status, const char *reason,
+                 const struct app_page *page)
+{
+    char body[4096];
+    const struct scenario *s = page->scenario;
+    int n = (int)http_page_text(page, body, sizeof(body));
     char head[512], length[48] = "";
     if (!page->no_length)
         snprintf(length, sizeof(length), "Content-Length: %d\r\n", n);
@@ -113,9 +120,11 @@ struct http_app_state {
 };
 
 static enum app_result app_input(void *state, const uint8_t *data,
-                                 size_t len, struct app_request *out)
+                                 size_t len, struct app_request *out,
+                                 struct buf *reply)
 {
     struct http_app_state *st = state;
+    (void)reply;
     struct http_request req;
     if (len > 0 && buf_append(&st->head, data, len) != 0)
         return APP_ERROR;
@@ -129,6 +138,8 @@ static enum app_result app_input(void *state, const uint8_t *data,
     }
     snprintf(out->method, sizeof(out->method), "%s", req.method);
     snprintf(out->target, sizeof(out->target), "%s", req.target);
+    out->protocol = "HTTP/1.1";
+    out->grpc = false;
     return APP_REQUEST;
 }
 

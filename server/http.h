@@ -34,6 +34,9 @@ enum http_status http_parse(const uint8_t *data, size_t len,
 /* "OK", "Forbidden", ... for a status code. */
 const char *http_reason(int status);
 
+/* The scenario page's text into out; returns its length. */
+size_t http_page_text(const struct app_page *page, char *out, size_t size);
+
 /* Appends a whole response (status line, headers, body) to out. */
 int http_respond(struct buf *out, int status, const char *reason,
                  const struct app_page *page);

@@ -26,6 +26,7 @@ enum section {
     SEC_TLS,
     SEC_CLIENT_AUTH,
     SEC_SNI,
+    SEC_ALPN,
     SEC_FAULT,
     SEC_EXPECT,
     SEC_UNKNOWN
@@ -36,6 +37,7 @@ static const char *const section_names[] = {
     [SEC_TLS] = "tls",
     [SEC_CLIENT_AUTH] = "client_auth",
     [SEC_SNI] = "sni",
+    [SEC_ALPN] = "alpn",
     [SEC_FAULT] = "fault",
     [SEC_EXPECT] = "expect.CLIENT",
 };
@@ -60,7 +62,7 @@ enum {
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
-    "client-cert", "sni", "transport"};
+    "client-cert", "sni", "alpn", "transport"};
 
 struct loader;
 struct key_spec;
@@ -85,6 +87,7 @@ struct loader {
     int line;
     bool continuation;
     bool have_key; /* a key was seen in this section: indents continue it */
+    bool alpn_set; /* [alpn] protocols was given */
     /* section state */
     enum section section;
     int section_line[SEC_UNKNOWN];
@@ -540,7 +543,7 @@ static int parse_action_masked(struct loader *l, const struct key_spec *k,
 }
 
 /* SNI policy acts right after the ClientHello. */
-static int parse_sni_action(struct loader *l, const struct key_spec *k,
+static int parse_hello_action(struct loader *l, const struct key_spec *k,
                             void *field, const char *value)
 {
     return parse_action_masked(
@@ -657,6 +660,44 @@ static int parse_sni_names(struct loader *l, const struct key_spec *k,
     return for_each_item(l, k, value, add_sni_name, l->s);
 }
 
+/* An ALPN protocol id (RFC 7301 section 3.1): 1 to 31 bytes here, and
+ * printable, since scenario files and traces show them. */
+static int add_alpn(struct loader *l, const struct key_spec *k, void *ctx,
+                    const char *item)
+{
+    struct scenario *s = ctx;
+    if (strcmp(item, "none") == 0)
+        return fail(l, "%s %s: \"none\" stands alone (the server selects "
+                    "no protocol)", section_label(l), k->key);
+    if (s->n_alpn == SCENARIO_MAX_ALPN)
+        return fail(l, "%s %s lists more than %d protocols",
+                    section_label(l), k->key, SCENARIO_MAX_ALPN);
+    if (strlen(item) >= SCENARIO_ALPN_MAX)
+        return fail(l, "%s %s: \"%s\" is longer than %d bytes",
+                    section_label(l), k->key, item, SCENARIO_ALPN_MAX - 1);
+    for (const char *p = item; *p; p++)
+        if (!isgraph((unsigned char)*p))
+            return fail(l, "%s %s: \"%s\" is not a protocol id (printable, "
+                        "no spaces)", section_label(l), k->key, item);
+    for (int i = 0; i < s->n_alpn; i++)
+        if (strcmp(s->alpn[i], item) == 0)
+            return fail(l, "%s %s lists \"%s\" twice", section_label(l),
+                        k->key, item);
+    strcpy(s->alpn[s->n_alpn++], item);
+    return 0;
+}
+
+static int parse_alpn_protocols(struct loader *l, const struct key_spec *k,
+                                void *field, const char *value)
+{
+    (void)field;
+    l->s->n_alpn = 0; /* replaces the default list */
+    l->alpn_set = true;
+    if (strcmp(value, "none") == 0)
+        return 0;
+    return for_each_item(l, k, value, add_alpn, l->s);
+}
+
 static int parse_name(struct loader *l, const struct key_spec *k, void *field,
                       const char *value)
 {
@@ -725,8 +766,12 @@ static const struct key_spec keys[] = {
     {SEC_SNI, "cert", parse_stem, S(sni_identity.cert)},
     {SEC_SNI, "key", parse_stem, S(sni_identity.key)},
     {SEC_SNI, "chain", parse_chain, S(sni_identity.chain)},
-    {SEC_SNI, "on_unknown", parse_sni_action, S(on_unknown)},
-    {SEC_SNI, "on_missing", parse_sni_action, S(on_missing)},
+    {SEC_SNI, "on_unknown", parse_hello_action, S(on_unknown)},
+    {SEC_SNI, "on_missing", parse_hello_action, S(on_missing)},
+
+    {SEC_ALPN, "protocols", parse_alpn_protocols, S(alpn)},
+    {SEC_ALPN, "on_mismatch", parse_hello_action, S(on_alpn_mismatch)},
+    {SEC_ALPN, "on_missing", parse_hello_action, S(on_alpn_missing)},
 
     {SEC_FAULT, "at", parse_point, S(fault.at)},
     {SEC_FAULT, "action", parse_fault_action, S(fault.action)},
@@ -899,7 +944,7 @@ static int open_section(struct loader *l, const char *name)
     l->section = SEC_UNKNOWN;
     return fail(l,
                 "unknown section [%s] (known: scenario, tls, client_auth, "
-                "sni, fault, expect.CLIENT[.VARIANT])",
+                "sni, alpn, fault, expect.CLIENT[.VARIANT])",
                 name);
 }
 
@@ -1172,6 +1217,23 @@ static int validate(struct loader *l)
         return require(l, SEC_SNI, "both cert and key, or neither", false);
     if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])
         return require(l, SEC_SNI, "cert and key to go with chain", false);
+    /* HTTP/2 forbids renegotiation: without a list of its own such a
+     * scenario speaks HTTP/1.1 alone, and a list may not offer h2. */
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE && !l->alpn_set) {
+        struct scenario *w = l->s;
+        strcpy(w->alpn[0], "http/1.1");
+        w->n_alpn = 1;
+    }
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE &&
+        scenario_alpn_speaks(s, "h2"))
+        return require(l, SEC_ALPN, "protocols without h2 when "
+                       "[client_auth] mode is renegotiate (HTTP/2 forbids "
+                       "renegotiation, RFC 9113 section 9.2.1)", false);
+    if (s->n_alpn == 0 && (s->on_alpn_mismatch.kind != SCENARIO_SERVE ||
+                           s->on_alpn_missing.kind != SCENARIO_SERVE))
+        return require(l, SEC_ALPN, "protocols for on_mismatch and "
+                       "on_missing to apply (with none, the server ignores "
+                       "ALPN)", false);
     if (validate_fault(l) != 0)
         return -1;
     for (int i = 0; i < s->n_expect; i++) {
@@ -1197,6 +1259,11 @@ static void scenario_defaults(struct scenario *s, const char *filename)
     s->max_version = SCENARIO_TLS13;
     s->on_unknown.kind = SCENARIO_SERVE;
     s->on_missing.kind = SCENARIO_SERVE;
+    strcpy(s->alpn[0], "h2");
+    strcpy(s->alpn[1], "http/1.1");
+    s->n_alpn = 2;
+    s->on_alpn_mismatch.kind = SCENARIO_SERVE;
+    s->on_alpn_missing.kind = SCENARIO_SERVE;
     s->fault.after_bytes = 100;
     s->fault.after_percent = true;
     s->fault.interval_ms = 50;
@@ -1493,4 +1560,73 @@ const struct scenario_action *scenario_sni_policy(const struct scenario *s,
         snprintf(why, why_size, "SNI \"%.200s\" is not registered", sni);
     }
     return a != NULL && a->kind != SCENARIO_SERVE ? a : NULL;
+}
+
+/* ---- ALPN ------------------------------------------------------------- */
+
+bool scenario_alpn_speaks(const struct scenario *s, const char *protocol)
+{
+    for (int i = 0; i < s->n_alpn; i++)
+        if (strcmp(s->alpn[i], protocol) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the comma-joined list holds protocol as one of its items. */
+static bool list_has(const char *list, const char *protocol)
+{
+    size_t n = strlen(protocol);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, protocol, n) == 0)
+            return true;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    return false;
+}
+
+const struct scenario_action *scenario_alpn_policy(const struct scenario *s,
+                                                   const char *offered,
+                                                   int n, char *why,
+                                                   size_t why_size)
+{
+    const struct scenario_action *a = NULL;
+    char speaks[SCENARIO_MAX_ALPN * (SCENARIO_ALPN_MAX + 2)];
+    why[0] = '\0';
+    if (s->n_alpn == 0)
+        return NULL; /* the extension is ignored */
+    scenario_alpn_describe(s, speaks, sizeof(speaks));
+    if (n == 0 || offered == NULL) {
+        a = &s->on_alpn_missing;
+        snprintf(why, why_size,
+                 "the ClientHello offers no ALPN; the server speaks %s",
+                 speaks);
+    } else {
+        for (int i = 0; i < s->n_alpn; i++)
+            if (list_has(offered, s->alpn[i]))
+                return NULL;
+        a = &s->on_alpn_mismatch;
+        snprintf(why, why_size,
+                 "the client offers ALPN %.80s; the server speaks only %s",
+                 offered, speaks);
+    }
+    return a->kind != SCENARIO_SERVE ? a : NULL;
+}
+
+void scenario_alpn_describe(const struct scenario *s, char *out, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    snprintf(out, size, "%s", s->n_alpn == 0 ? "none" : "");
+    for (int i = 0; i < s->n_alpn && used < size; i++) {
+        int k = snprintf(out + used, size - used, "%s%s", i ? ", " : "",
+                         s->alpn[i]);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
 }

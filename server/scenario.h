@@ -14,7 +14,9 @@
 #define SCENARIO_STEM_MAX 64
 #define SCENARIO_MAX_CHAIN 8
 #define SCENARIO_MAX_SNI 8
-#define SCENARIO_MAX_EXPECT 24
+#define SCENARIO_MAX_EXPECT 32
+#define SCENARIO_MAX_ALPN 8
+#define SCENARIO_ALPN_MAX 32 /* bytes of one protocol id, with the NUL */
 
 /* Protocol versions, oldest first; the order is used for ranges. */
 enum scenario_version {
@@ -179,6 +181,14 @@ struct scenario {
     struct scenario_action on_unknown;
     struct scenario_action on_missing;
 
+    /* [alpn] (RFC 7301): the protocols the server speaks, in its order
+     * of preference (default h2, http/1.1), or none at all: then it
+     * ignores the extension and selects nothing. */
+    char alpn[SCENARIO_MAX_ALPN][SCENARIO_ALPN_MAX];
+    int n_alpn; /* 0: protocols = none */
+    struct scenario_action on_alpn_mismatch; /* offers none of them */
+    struct scenario_action on_alpn_missing;  /* sends no ALPN at all */
+
     /* [fault] */
     struct scenario_fault fault;
 
@@ -245,5 +255,18 @@ const struct scenario_action *scenario_sni_policy(const struct scenario *s,
                                                   const char *sni,
                                                   bool *registered, char *why,
                                                   size_t why_size);
+
+/* The ALPN policy for a ClientHello that offers the protocols in
+ * offered (joined with ',', n of them; 0: no extension): the action of
+ * on_alpn_missing or on_alpn_mismatch (why it applies into why), or NULL
+ * to go on to the handshake. */
+const struct scenario_action *scenario_alpn_policy(const struct scenario *s,
+                                                   const char *offered,
+                                                   int n, char *why,
+                                                   size_t why_size);
+/* Whether s speaks protocol (one ALPN id). */
+bool scenario_alpn_speaks(const struct scenario *s, const char *protocol);
+/* "h2, http/1.1" or "none" into out. */
+void scenario_alpn_describe(const struct scenario *s, char *out, size_t size);
 
 #endif

@@ -77,6 +77,11 @@ const char *tlsio_unsupported(const struct scenario *s)
     if (s->ocsp_staple[0] != '\0')
         return "OCSP stapling is not compiled into this wolfSSL";
 #endif
+#ifndef HAVE_ALPN
+    if (s->n_alpn > 0)
+        return "ALPN is not compiled into this wolfSSL (say [alpn] "
+               "protocols = none to serve without it)";
+#endif
 #ifndef HAVE_SECURE_RENEGOTIATION
     if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE)
         return "renegotiation is not compiled into this wolfSSL";
@@ -431,6 +436,51 @@ WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io)
     wolfSSL_SetIOReadCtx(ssl, io);
     wolfSSL_SetIOWriteCtx(ssl, io);
     return ssl;
+}
+
+int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s)
+{
+#ifdef HAVE_ALPN
+    char list[SCENARIO_MAX_ALPN * SCENARIO_ALPN_MAX];
+    size_t used = 0;
+    for (int i = 0; i < s->n_alpn; i++) {
+        size_t n = strlen(s->alpn[i]);
+        if (used + n + 2 > sizeof(list))
+            return -1;
+        if (used > 0)
+            list[used++] = ',';
+        memcpy(list + used, s->alpn[i], n);
+        used += n;
+    }
+    list[used] = '\0';
+    /* A mismatch is the scenario's to decide, before the handshake. */
+    if (used > 0 && wolfSSL_UseALPN(ssl, list, (unsigned)used,
+                                    WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+                        WOLFSSL_SUCCESS)
+        return -1;
+#else
+    (void)ssl;
+    (void)s;
+#endif
+    return 0;
+}
+
+bool tlsio_alpn(WOLFSSL *ssl, char *out, size_t size)
+{
+    out[0] = '\0';
+#ifdef HAVE_ALPN
+    char *name = NULL;
+    unsigned short len = 0;
+    if (wolfSSL_ALPN_GetProtocol(ssl, &name, &len) != WOLFSSL_SUCCESS ||
+        name == NULL || len == 0)
+        return false;
+    snprintf(out, size, "%.*s", (int)len, name);
+    return true;
+#else
+    (void)ssl;
+    (void)size;
+    return false;
+#endif
 }
 
 const char *tlsio_version(WOLFSSL *ssl)

@@ -77,6 +77,13 @@ int tlsio_check_dates(const char *certs_dir, const struct scenario *s,
 /* The name of a cipher suite by its two-byte code, or "0x1301". */
 void tlsio_suite_name(uint16_t suite, char *out, size_t size);
 
+/* Offers the scenario's ALPN protocols (none: the extension is ignored).
+ * wolfSSL picks the first of the client's list that s speaks; a
+ * mismatch goes on without ALPN (scenario_alpn_policy decides first).
+ * Returns 0 or -1. */
+int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s);
+/* The protocol ALPN selected into out; false when none was. */
+bool tlsio_alpn(WOLFSSL *ssl, char *out, size_t size);
 /* "TLS 1.2" for a negotiated WOLFSSL_*_VERSION-style name. */
 const char *tlsio_version(WOLFSSL *ssl);
 const char *tlsio_cipher(WOLFSSL *ssl);

@@ -9,6 +9,7 @@
 
 #include "alert.h"
 #include "fault.h"
+#include "grpc.h"
 #include "http.h"
 #include "log.h"
 #include "tlsio.h"
@@ -148,16 +149,19 @@ void trace_flight(const struct trace *t, size_t bytes, const char *chain)
 }
 
 void trace_handshake_ok(const struct trace *t, const char *version,
-                        const char *cipher, const char *subject)
+                        const char *cipher, const char *alpn,
+                        const char *subject)
 {
     struct log_ev ev;
     ev_begin(&ev, t, "handshake");
     log_ev_bool(&ev, "ok", true);
     log_ev_str(&ev, "version", version);
     log_ev_str(&ev, "cipher", cipher);
+    log_ev_str(&ev, "alpn", alpn);
     log_ev_str(&ev, "client_cert", subject);
-    log_ev_msg(&ev, "complete: %s with %s; client certificate: %s", version,
-               cipher, subject ? subject : "none");
+    log_ev_msg(&ev, "complete: %s with %s; ALPN %s; client certificate: %s",
+               version, cipher, alpn ? alpn : "none (not selected)",
+               subject ? subject : "none");
     log_ev_end(&ev);
 }
 
@@ -171,16 +175,26 @@ void trace_handshake_failed(const struct trace *t)
     log_ev_end(&ev);
 }
 
-void trace_request(const struct trace *t, const char *method,
-                   const char *target)
+void trace_request(const struct trace *t, const struct app_request *req)
 {
     struct log_ev ev;
     ev_begin(&ev, t, "request");
-    log_ev_str(&ev, "method", method);
-    log_ev_str(&ev, "target", target);
+    log_ev_str(&ev, "protocol", req->protocol);
+    log_ev_str(&ev, "method", req->method);
+    log_ev_str(&ev, "target", req->target);
     log_ev_int(&ev, "status", t->http_status);
-    log_ev_msg(&ev, "%s %s -> %d %s", method, target, t->http_status,
-               http_reason(t->http_status));
+    if (req->grpc) {
+        enum grpc_code code = grpc_code_for_http(t->http_status);
+        log_ev_str(&ev, "grpc_method", req->target);
+        log_ev_int(&ev, "grpc_status", (int)code);
+        log_ev_msg(&ev, "gRPC %s over %s -> %d %s", req->target,
+                   req->protocol ? req->protocol : "?", (int)code,
+                   grpc_code_name(code));
+    } else {
+        log_ev_msg(&ev, "%s %s over %s -> %d %s", req->method, req->target,
+                   req->protocol ? req->protocol : "?", t->http_status,
+                   http_reason(t->http_status));
+    }
     log_ev_end(&ev);
 }
 

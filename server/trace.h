@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app.h"
 #include "hello.h"
 #include "scenario.h"
 
@@ -50,13 +51,16 @@ void trace_action(const struct trace *t, const char *at,
                   const struct scenario_action *a,
                   const struct scenario_fault *f, const char *why);
 void trace_flight(const struct trace *t, size_t bytes, const char *chain);
-/* A completed handshake (subject NULL: no client certificate). */
+/* A completed handshake (alpn NULL: no protocol was selected; subject
+ * NULL: no client certificate). */
 void trace_handshake_ok(const struct trace *t, const char *version,
-                        const char *cipher, const char *subject);
+                        const char *cipher, const char *alpn,
+                        const char *subject);
 /* A failed one: its error is t->detail. */
 void trace_handshake_failed(const struct trace *t);
-void trace_request(const struct trace *t, const char *method,
-                   const char *target);
+/* The request answered with t->http_status (over gRPC, the status that
+ * stands for). */
+void trace_request(const struct trace *t, const struct app_request *req);
 /* The request is in; a renegotiation now demands a certificate. */
 void trace_renegotiate(const struct trace *t);
 /* The alerts (-1: none) either side sent, the closed event and the

@@ -295,10 +295,10 @@ static void test_app_pieces(void **state)
     assert_non_null(st);
     assert_string_equal(http_app.name, "http/1.1");
     for (size_t i = 0; i + 1 < sizeof(text) - 1; i++)
-        assert_int_equal(http_app.input(st, (const uint8_t *)text + i, 1, &req),
+        assert_int_equal(http_app.input(st, (const uint8_t *)text + i, 1, &req, NULL),
                          APP_MORE);
     assert_int_equal(http_app.input(st, (const uint8_t *)text + sizeof(text) - 2,
-                                    1, &req),
+                                    1, &req, NULL),
                      APP_REQUEST);
     assert_string_equal(req.method, "GET");
     assert_string_equal(req.target, "/path?q=1");
@@ -312,14 +312,14 @@ static void test_app_bad(void **state)
     void *st = calloc(1, http_app.size);
     (void)state;
     assert_int_equal(http_app.input(st, (const uint8_t *)"\x16\x03\x01\r\n\r\n",
-                                    7, &req),
+                                    7, &req, NULL),
                      APP_BAD);
     http_app.clear(st);
     memset(st, 0, http_app.size);
     static uint8_t big[HTTP_MAX_HEAD + 2];
     memset(big, 'a', sizeof(big));
-    assert_int_equal(http_app.input(st, big, HTTP_MAX_HEAD, &req), APP_MORE);
-    assert_int_equal(http_app.input(st, big, 2, &req), APP_BAD);
+    assert_int_equal(http_app.input(st, big, HTTP_MAX_HEAD, &req, NULL), APP_MORE);
+    assert_int_equal(http_app.input(st, big, 2, &req, NULL), APP_BAD);
     http_app.clear(st);
     free(st);
 }

@@ -294,7 +294,7 @@ static void test_scenario_values_bad(void **state)
     assert_load_error(text_with(t, sizeof(t), "category", "broken"), 4,
                       "[scenario] category: unknown category \"broken\" "
                       "(known: control, certificate, protocol, cipher, "
-                      "client-cert, sni, transport)");
+                      "client-cert, sni, alpn, transport)");
     assert_load_error(text_with(t, sizeof(t), "explain", ""), 6,
                       "[scenario] explain is empty");
 }
@@ -1054,7 +1054,7 @@ static void test_expect_too_many(void **state)
     scenario_set_free(&set);
     snprintf(t + used, sizeof(t) - used, "[expect.openssl]\n");
     assert_load_error(t, 10 + 3 * SCENARIO_MAX_EXPECT,
-                      "more than 24 [expect.*] sections");
+                      "more than 32 [expect.*] sections");
 }
 
 /* "35 || 7": the first code, then up to three a racing client may show. */
@@ -1259,6 +1259,91 @@ static void test_sni_policy(void **state)
                                     sizeof(why)));
     assert_false(registered);
     scenario_set_free(&set);
+}
+
+static void test_alpn(void **state)
+{
+    struct scenario_set set = {0};
+    char why[300], text[128];
+    (void)state;
+    /* The default: h2, then http/1.1; mismatches and no ALPN go on. */
+    assert_loads(&set, GOOD);
+    const struct scenario *s = &set.items[0];
+    assert_int_equal(s->n_alpn, 2);
+    assert_string_equal(s->alpn[0], "h2");
+    assert_string_equal(s->alpn[1], "http/1.1");
+    assert_null(scenario_alpn_policy(s, NULL, 0, why, sizeof(why)));
+    assert_null(scenario_alpn_policy(s, "imap", 1, why, sizeof(why)));
+    scenario_alpn_describe(s, text, sizeof(text));
+    assert_string_equal(text, "h2, http/1.1");
+    scenario_set_free(&set);
+
+    assert_loads(&set, GOOD "[alpn]\nprotocols = h2\n"
+                            "on_mismatch = alert:no_application_protocol\n"
+                            "on_missing = close\n");
+    s = &set.items[0];
+    assert_true(scenario_alpn_speaks(s, "h2"));
+    assert_false(scenario_alpn_speaks(s, "http/1.1"));
+    const struct scenario_action *a =
+        scenario_alpn_policy(s, "http/1.1", 1, why, sizeof(why));
+    assert_non_null(a);
+    assert_int_equal(a->kind, SCENARIO_ALERT);
+    assert_int_equal(a->alert, 120);
+    assert_string_equal(why, "the client offers ALPN http/1.1; the server "
+                             "speaks only h2");
+    /* A prefix of an offered protocol is not that protocol. */
+    assert_non_null(scenario_alpn_policy(s, "h2c,h2x", 2, why, sizeof(why)));
+    assert_null(scenario_alpn_policy(s, "http/1.1,h2", 2, why, sizeof(why)));
+    a = scenario_alpn_policy(s, NULL, 0, why, sizeof(why));
+    assert_non_null(a);
+    assert_int_equal(a->kind, SCENARIO_CLOSE);
+    assert_string_equal(why, "the ClientHello offers no ALPN; the server "
+                             "speaks h2");
+    scenario_set_free(&set);
+
+    /* none: the extension is ignored, whatever is offered. */
+    assert_loads(&set, GOOD "[alpn]\nprotocols = none\n");
+    assert_int_equal(set.items[0].n_alpn, 0);
+    assert_null(scenario_alpn_policy(&set.items[0], "h2", 1, why,
+                                     sizeof(why)));
+    scenario_alpn_describe(&set.items[0], text, sizeof(text));
+    assert_string_equal(text, "none");
+    scenario_set_free(&set);
+
+    /* Renegotiation and HTTP/2 do not mix: HTTP/1.1 unless told. */
+    assert_loads(&set, GOOD "versions = 1.2\n[client_auth]\n"
+                            "mode = renegotiate\nca = client-ca\n");
+    assert_int_equal(set.items[0].n_alpn, 1);
+    assert_string_equal(set.items[0].alpn[0], "http/1.1");
+    scenario_set_free(&set);
+}
+
+static void test_alpn_bad(void **state)
+{
+    (void)state;
+    assert_load_error(GOOD "[alpn]\nprotocols = h2, none\n", 11,
+                      "[alpn] protocols: \"none\" stands alone (the server "
+                      "selects no protocol)");
+    assert_load_error(GOOD "[alpn]\nprotocols = h2, h2\n", 11,
+                      "[alpn] protocols lists \"h2\" twice");
+    assert_load_error(GOOD "[alpn]\nprotocols = pppppppppppppppppppppppppppppppp\n",
+                      11, "[alpn] protocols: \"pppppppppppppppppppppppppppppppp\" "
+                      "is longer than 31 bytes");
+    assert_load_error(GOOD "[alpn]\nprotocols = h2,,http/1.1\n", 11,
+                      "[alpn] protocols has an empty item");
+    assert_load_error(GOOD "[alpn]\nprotocols = none\non_missing = reset\n",
+                      10, "[alpn] needs protocols for on_mismatch "
+                      "and on_missing to apply (with none, the server "
+                      "ignores ALPN)");
+    assert_load_error(GOOD "[alpn]\non_mismatch = truncate\n", 11,
+                      "[alpn] on_mismatch: \"truncate\" is not one of serve, "
+                      "alert:NAME, reset, close, stall, plaintext, garbage");
+    assert_load_error(GOOD "versions = 1.2\n"
+                           "[client_auth]\nmode = renegotiate\nca = c\n"
+                           "[alpn]\nprotocols = h2, http/1.1\n", 0,
+                      "no [alpn] section with protocols without h2 when "
+                      "[client_auth] mode is renegotiate (HTTP/2 forbids "
+                      "renegotiation, RFC 9113 section 9.2.1)");
 }
 
 static void test_expect_timeout(void **state)
@@ -1627,13 +1712,13 @@ static void test_unknown_section(void **state)
     (void)state;
     assert_load_error(GOOD "[ciphers]\nx = 1\n", 10,
                       "unknown section [ciphers] (known: scenario, tls, "
-                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
     assert_load_error(HEAD "[TLS]\n", 7,
                       "unknown section [TLS] (known: scenario, tls, "
-                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
     assert_load_error(GOOD "[expect]\n", 10,
                       "unknown section [expect] (known: scenario, tls, "
-                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
 }
 
 static void test_unknown_key(void **state)
@@ -1710,7 +1795,7 @@ static void test_syntax_error(void **state)
     /* ... and a section error before a syntax error likewise. */
     assert_load_error(HEAD "[bogus]\noops\n", 7,
                       "unknown section [bogus] (known: scenario, tls, "
-                      "client_auth, sni, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
 }
 
 static void test_first_error_wins(void **state)
@@ -2063,7 +2148,7 @@ static void test_load_file_error_names_file(void **state)
     assert_string_equal(d.file, path);
     assert_int_equal(d.line, 10);
     assert_string_equal(d.msg, "unknown section [tsl] (known: scenario, "
-                               "tls, client_auth, sni, fault, "
+                               "tls, client_auth, sni, alpn, fault, "
                                "expect.CLIENT[.VARIANT])");
     assert_int_equal(set.count, 0);
     scenario_set_free(&set);
@@ -2442,6 +2527,8 @@ int main(void)
         cmocka_unit_test(test_expect_generations),
         cmocka_unit_test(test_tls_validity),
         cmocka_unit_test(test_sni_policy),
+        cmocka_unit_test(test_alpn),
+        cmocka_unit_test(test_alpn_bad),
         cmocka_unit_test(test_expect_generations_bad),
         cmocka_unit_test(test_fault_defaults),
         cmocka_unit_test(test_fault_every_key),

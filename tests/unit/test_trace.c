@@ -240,11 +240,18 @@ static void test_events(void **state)
     trace_accepted(&t, 9410);
     trace_hello(&t, &h);
     trace_hello_error(&t, "not a handshake record");
-    trace_handshake_ok(&t, "TLSv1.3", "TLS13-AES128-GCM-SHA256", NULL);
+    trace_handshake_ok(&t, "TLSv1.3", "TLS13-AES128-GCM-SHA256", NULL, NULL);
+    trace_handshake_ok(&t, "TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256", "h2",
+                       NULL);
     strcpy(t.detail, "peer did not return a certificate");
     trace_handshake_failed(&t);
     t.http_status = 200;
-    trace_request(&t, "GET", "/");
+    struct app_request get = {"GET", "/", "HTTP/1.1", false};
+    trace_request(&t, &get);
+    struct app_request call = {"POST", "/grpc.health.v1.Health/Check",
+                               "HTTP/2", true};
+    t.http_status = 403;
+    trace_request(&t, &call);
     trace_flight(&t, 1234, "leaf.pem <- intermediate.pem");
     trace_renegotiate(&t);
     assert_captured("connection from 127.0.0.1:5000 to port 9410 (Expired "
@@ -256,10 +263,15 @@ static void test_events(void **state)
     assert_captured("SNI localhost; offers TLS 1.3, TLS 1.2; 1 cipher suites");
     assert_captured("not understood (not a handshake record); wolfSSL "
                     "answers");
-    assert_captured("complete: TLSv1.3 with TLS13-AES128-GCM-SHA256; client "
-                    "certificate: none");
+    assert_captured("complete: TLSv1.3 with TLS13-AES128-GCM-SHA256; ALPN "
+                    "none (not selected); client certificate: none");
+    assert_captured("ALPN h2; client certificate: none");
+    assert_captured("\"alpn\":\"h2\"");
     assert_captured("failed: peer did not return a certificate");
-    assert_captured("GET / -> 200 OK");
+    assert_captured("GET / over HTTP/1.1 -> 200 OK");
+    assert_captured("gRPC /grpc.health.v1.Health/Check over HTTP/2 -> 7 "
+                    "PERMISSION_DENIED");
+    assert_captured("\"grpc_status\":7");
     assert_captured("ServerHello and certificate chain (1234 bytes): "
                     "leaf.pem <- intermediate.pem");
     assert_captured("\"event\":\"renegotiate\"");
