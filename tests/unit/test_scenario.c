@@ -1340,8 +1340,8 @@ static void test_alpn_bad(void **state)
                       "alert:NAME, reset, close, stall, plaintext, garbage");
     assert_load_error(GOOD "versions = 1.2\n"
                            "[client_auth]\nmode = renegotiate\nca = c\n"
-                           "[alpn]\nprotocols = h2, http/1.1\n", 0,
-                      "no [alpn] section with protocols without h2 when "
+                           "[alpn]\nprotocols = h2, http/1.1\n", 14,
+                      "[alpn] needs protocols without h2 when "
                       "[client_auth] mode is renegotiate (HTTP/2 forbids "
                       "renegotiation, RFC 9113 section 9.2.1)");
 }
