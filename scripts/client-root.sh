@@ -18,7 +18,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 refresh=0
 print_dir=0
 recipe_version=1
-packages=curl,openssl,python3,gnutls-bin
+# libre2-11 by name: debootstrap does not resolve the virtual package
+# (libre2-11-absl20240722) python3-grpcio depends on.
+packages=curl,openssl,python3,gnutls-bin,python3-grpcio,libre2-11,nghttp2-client
 
 usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
 

@@ -47,6 +47,13 @@ static const struct {
                "{gnutls_sni} --verify-hostname {host}{args} 127.0.0.1 "
                "{stdin}",
      {"GnuTLS 3.7", "GnuTLS 3.8"}},
+    {"grpc", "/usr/bin/python3 tests/clients/grpcprobe.py --ca certs/ca.pem "
+             "--host {host} --port {port}{args}",
+     {"grpcio 1.51", "grpcio 1.51"}},
+    /* nghttp has no CA option; OpenSSL reads SSL_CERT_FILE. */
+    {"nghttp", "env SSL_CERT_FILE=certs/ca.pem /usr/bin/nghttp -v{args} "
+               "https://{url_host}:{port}/",
+     {"nghttp2 1.52", "nghttp2 1.64"}},
     {"wolfssl", "{wolfclient} --ca certs/ca.pem --host {host} "
                 "--port {port}{args}",
      {"wolfSSL (this build)"}},

@@ -42,11 +42,12 @@ static const char *const section_names[] = {
     [SEC_EXPECT] = "expect.CLIENT",
 };
 
-static const char *const known_clients[] = {"curl", "openssl", "python",
-                                            "gnutls", "wolfssl", "chromium"};
+static const char *const known_clients[] = {
+    "curl", "openssl", "python", "gnutls", "grpc", "nghttp", "wolfssl",
+    "chromium"};
 /* The Debian packages among them: run from every client generation. */
 static const char *const packaged_clients[] = {"curl", "openssl", "python",
-                                               "gnutls"};
+                                               "gnutls", "grpc", "nghttp"};
 
 static const char *const generation_names[SCENARIO_GEN_COUNT] = {
     [SCENARIO_GEN_BOOKWORM] = "bookworm",
@@ -892,11 +893,15 @@ static int open_expect(struct loader *l, const char *rest)
     size_t nc = sizeof(known_clients) / sizeof(known_clients[0]);
     for (size_t i = 0; i < nc; i++)
         known = known || strcmp(client, known_clients[i]) == 0;
-    if (!known)
-        return fail(l,
-                    "[expect.%s]: unknown client \"%s\" (known: curl, "
-                    "openssl, python, gnutls, wolfssl, chromium)",
-                    rest, client);
+    if (!known) {
+        char list[256] = "";
+        for (size_t i = 0; i < nc; i++) {
+            strcat(list, i ? ", " : "");
+            strcat(list, known_clients[i]);
+        }
+        return fail(l, "[expect.%s]: unknown client \"%s\" (known: %s)", rest,
+                    client, list);
+    }
     struct scenario *s = l->s;
     for (int i = 0; i < s->n_expect; i++)
         if (strcmp(s->expect[i].client, client) == 0 &&
@@ -1217,18 +1222,17 @@ static int validate(struct loader *l)
         return require(l, SEC_SNI, "both cert and key, or neither", false);
     if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])
         return require(l, SEC_SNI, "cert and key to go with chain", false);
-    /* HTTP/2 forbids renegotiation: without a list of its own such a
-     * scenario speaks HTTP/1.1 alone, and a list may not offer h2. */
-    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE && !l->alpn_set) {
-        struct scenario *w = l->s;
-        strcpy(w->alpn[0], "http/1.1");
-        w->n_alpn = 1;
-    }
-    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE &&
-        scenario_alpn_speaks(s, "h2"))
-        return require(l, SEC_ALPN, "protocols without h2 when "
-                       "[client_auth] mode is renegotiate (HTTP/2 forbids "
-                       "renegotiation, RFC 9113 section 9.2.1)", false);
+    /* Renegotiation goes without ALPN: HTTP/2 forbids renegotiation (RFC
+     * 9113 section 9.2.1), and wolfSSL repeats the selected protocol in
+     * the second ServerHello, which clients refuse as an unsolicited
+     * extension. Such a scenario ignores ALPN and speaks HTTP/1.1. */
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE && !l->alpn_set)
+        l->s->n_alpn = 0;
+    if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE && s->n_alpn > 0)
+        return require(l, SEC_ALPN, "protocols = none when [client_auth] "
+                       "mode is renegotiate (HTTP/2 forbids renegotiation, "
+                       "and wolfSSL would repeat the protocol in the second "
+                       "ServerHello, which clients refuse)", false);
     if (s->n_alpn == 0 && (s->on_alpn_mismatch.kind != SCENARIO_SERVE ||
                            s->on_alpn_missing.kind != SCENARIO_SERVE))
         return require(l, SEC_ALPN, "protocols for on_mismatch and "

@@ -57,6 +57,11 @@ VERSION_COMMANDS = {
     "python": ("/usr/bin/python3 --version", lambda out: out.strip()),
     "gnutls": ("/usr/bin/gnutls-cli --version",
                lambda out: out.split("\n")[0].replace("gnutls-cli", "GnuTLS")),
+    # Debian's python3-grpcio, as the gRPC probe imports it.
+    "grpc": ("/usr/bin/python3 -c 'import grpc; print(\"grpcio\", grpc.__version__)'",
+             lambda out: out.strip()),
+    "nghttp": ("/usr/bin/nghttp --version",
+               lambda out: out.split("\n")[0].split()[-1].replace("/", " ")),
 }
 
 
