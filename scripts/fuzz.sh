@@ -7,7 +7,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  per target; 0 replays the seeds and the saved corpus only
-#   TARGET   hello, http, scenario (default: all three)
+#   TARGET   hello, http, http2, scenario (default: all four)
 # Replay one input: build-fuzz/fuzz_TARGET build-fuzz/artifacts/TARGET/FILE
 # FUZZ_CC names another clang (default: clang).
 set -euo pipefail
@@ -15,7 +15,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build-fuzz"
 cc=${FUZZ_CC:-clang}
-all_targets=(hello http scenario)
+all_targets=(hello http http2 scenario)
 
 usage() {
   sed -n '2,12s/^# \{0,1\}//p' "$0"
@@ -50,6 +50,7 @@ sources_for() {
   case "$1" in
     hello) echo server/hello.c ;;
     http) echo server/http.c server/buf.c ;;
+    http2) echo server/http2.c server/grpc.c server/http.c server/buf.c ;;
     scenario) echo server/scenario.c server/suites.c server/alert.c server/diag.c \
                    server/http.c server/buf.c ;;
   esac
@@ -57,6 +58,7 @@ sources_for() {
 libs_for() {
   case "$1" in
     scenario) pkg-config --libs inih ;;
+    http2) pkg-config --libs libnghttp2 ;;
   esac
 }
 # Longest input the fuzzer makes: a few records of ClientHello, an HTTP
@@ -65,6 +67,7 @@ max_len_for() {
   case "$1" in
     hello) echo 8192 ;;
     http) echo 4096 ;;
+    http2) echo 8192 ;;
     scenario) echo 8192 ;;
   esac
 }
@@ -89,7 +92,8 @@ can_build() {
 # The same pattern as scripts/setup.sh: Debian packages via apt, through
 # sudo when not root. llvm brings llvm-symbolizer for readable reports.
 install_missing() {
-  local packages=(clang libclang-rt-14-dev llvm pkg-config libinih-dev)
+  local packages=(clang libclang-rt-14-dev llvm pkg-config libinih-dev
+    libnghttp2-dev)
   local missing=() p
   for p in "${packages[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] \
@@ -124,8 +128,11 @@ seed() {
   local t=$1 dir="$out/seeds/$1"
   rm -rf "$dir"
   mkdir -p "$dir" "$out/corpus/$t" "$out/artifacts/$t"
-  cp "$top/tests/fuzz/corpus/$t"/* "$dir"/
+  if [ -d "$top/tests/fuzz/corpus/$t" ]; then
+    cp "$top/tests/fuzz/corpus/$t"/* "$dir"/
+  fi
   case "$t" in
+    http2) /usr/bin/python3 "$top/tests/fuzz/http2_seeds.py" "$dir" ;;
     hello) cp "$top"/tests/fixtures/clienthello/*.bin "$dir"/ ;;
     http) cp "$top/tests/clients/http-request.txt" "$dir"/ ;;
     scenario) cp "$top"/scenarios/*.ini "$dir"/ ;;
