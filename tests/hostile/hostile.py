@@ -812,6 +812,148 @@ def case_garbage_after_hello(srv):
     return "%s: %s" % (c["reason"], c["detail"])
 
 
+# ---- HTTP/2 after the handshake ---------------------------------------------
+
+H2_MAGIC = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def h2_frame(typ, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([typ, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def hpack_literal(name, value):
+    """A literal header field without indexing (RFC 7541 section 6.2.2),
+    with a 7-bit-prefix integer length for the value."""
+    def length(n):
+        if n < 127:
+            return bytes([n])
+        out, n = bytearray([127]), n - 127
+        while n >= 128:
+            out.append(n % 128 + 128)
+            n //= 128
+        out.append(n)
+        return bytes(out)
+    return b"\x00" + length(len(name)) + name + length(len(value)) + value
+
+
+H2_GET = b"".join(hpack_literal(n, v) for n, v in (
+    (b":method", b"GET"), (b":scheme", b"https"), (b":path", b"/"),
+    (b":authority", b"localhost")))
+
+
+def h2_frames(data):
+    """(type, flags, stream, payload) for each whole frame in data."""
+    out, at = [], 0
+    while at + 9 <= len(data):
+        n = int.from_bytes(data[at:at + 3], "big")
+        out.append((data[at + 3], data[at + 4],
+                    int.from_bytes(data[at + 5:at + 9], "big") & 0x7fffffff,
+                    data[at + 9:at + 9 + n]))
+        at += 9 + n
+    return out
+
+
+def h2_exchange(srv, payload, read=True, mark=None):
+    """A handshake with ALPN h2 on valid, then payload as clear text in
+    16 KB writes; returns (client port, the clear text the server sent
+    back up to its close, how the exchange ended). With read False the
+    client reads nothing, and hangs up only once the server has closed
+    the connection (its trace since mark says so)."""
+    ctx = client_context()
+    ctx.set_alpn_protocols(["h2"])
+    s, port = connect(srv.port["valid"])
+    t = TlsClient(s, ctx)
+    how = "closed"
+    reply = b""
+    try:
+        t.handshake()
+        check(t.obj.selected_alpn_protocol() == "h2",
+              "ALPN selected %r" % t.obj.selected_alpn_protocol())
+        for i in range(0, len(payload), 16384):
+            t.obj.write(payload[i:i + 16384])
+            t.flush()
+        if not read:
+            srv.conn_of(mark, [port], timeout=30)
+            return port, b"", how
+        reply = t.get(b"")
+    except (ssl.SSLError, OSError) as e:
+        how = type(e).__name__
+    finally:
+        s.close()
+    return port, reply, how
+
+
+def goaway_code(reply):
+    goaways = [f for f in h2_frames(reply) if f[0] == 7]
+    check(goaways, "no GOAWAY in %d bytes: %r" % (len(reply), reply[:60]))
+    return int.from_bytes(goaways[-1][3][4:8], "big")
+
+
+def case_h2_request(srv):
+    mark = srv.mark()
+    port, reply, how = h2_exchange(
+        srv, H2_MAGIC + h2_frame(4, 0, 0) + h2_frame(1, 5, 1, H2_GET))
+    frames = h2_frames(reply)
+    check(any(f[0] == 1 and f[2] == 1 for f in frames), "no HEADERS on stream 1")
+    body = b"".join(f[3] for f in frames if f[0] == 0 and f[2] == 1)
+    check(b"shakedown scenario: valid" in body, "body %r" % body[:60])
+    check(goaway_code(reply) == 0, "GOAWAY is not NO_ERROR")
+    ev = served(srv, mark, port)
+    check(one(ev, "request")["protocol"] == "HTTP/2", "not over HTTP/2")
+    check(one(ev, "handshake")["alpn"] == "h2", "ALPN not traced")
+    return "GET / over HTTP/2: 200, %d bytes of page, GOAWAY(NO_ERROR)" % len(body)
+
+
+def case_h2_bad_preface(srv):
+    mark = srv.mark()
+    port, reply, how = h2_exchange(srv, REQUEST)
+    code = goaway_code(reply)
+    check(code == 1, "GOAWAY error %d, not PROTOCOL_ERROR" % code)
+    ev, = srv.conn_of(mark, [port])
+    expect_close(ev, "handshake completed, bad HTTP request", "fin")
+    return "HTTP/1.1 request over h2: GOAWAY(PROTOCOL_ERROR), then FIN"
+
+
+def flood(srv, frame, count):
+    """count copies of frame after the preface, the client reading
+    nothing until it is done: the server must end it, not grow."""
+    mark = srv.mark()
+    port, reply, how = h2_exchange(srv, H2_MAGIC + h2_frame(4, 0, 0) + frame * count,
+                                   read=False, mark=mark)
+    ev, = srv.conn_of(mark, [port], timeout=30)
+    return expect_close(ev, ("handshake completed, bad HTTP request",
+                             "client does not read what it is sent"))
+
+
+def case_h2_settings_flood(srv):
+    c = flood(srv, h2_frame(4, 0, 0), 150000)
+    return "150000 SETTINGS frames unread: %s (%s)" % (c["reason"], c["close"])
+
+
+def case_h2_ping_flood(srv):
+    c = flood(srv, h2_frame(6, 0, 0, b"12345678"), 80000)
+    return "80000 PINGs unread: %s (%s)" % (c["reason"], c["close"])
+
+
+def case_h2_huge_headers(srv):
+    mark = srv.mark()
+    # 100 headers of 1000 bytes: each within nghttp2's own limits, all
+    # together over the server's (HTTP2_MAX_HEADERS).
+    block = H2_GET + b"".join(hpack_literal(b"x-big-%d" % i, b"a" * 1000)
+                              for i in range(100))
+    frames = h2_frame(1, 0, 1, block[:16384])
+    for i in range(16384, len(block), 16384):
+        last = i + 16384 >= len(block)
+        frames += h2_frame(9, 4 if last else 0, 1, block[i:i + 16384])
+    port, reply, how = h2_exchange(srv, H2_MAGIC + h2_frame(4, 0, 0) + frames)
+    code = goaway_code(reply)
+    check(code == 0xb, "GOAWAY error %d, not ENHANCE_YOUR_CALM" % code)
+    ev, = srv.conn_of(mark, [port])
+    expect_close(ev, "handshake completed, bad HTTP request", "fin")
+    return "a 100 KB header block in CONTINUATION frames: GOAWAY(ENHANCE_YOUR_CALM)"
+
+
 CASES = [
     ("random-bytes", case_random_bytes),
     ("sslv2-hello", case_sslv2_hello),
@@ -827,6 +969,11 @@ CASES = [
     ("idle", case_idle),
     ("slow-hello", case_slow_hello),
     ("over-connection-limit", case_over_connection_limit),
+    ("h2-request", case_h2_request),
+    ("h2-bad-preface", case_h2_bad_preface),
+    ("h2-settings-flood", case_h2_settings_flood),
+    ("h2-ping-flood", case_h2_ping_flood),
+    ("h2-huge-headers", case_h2_huge_headers),
 ]
 
 def main():
