@@ -89,6 +89,7 @@ static void on_closed(uv_handle_t *h)
     buf_free(&c->enc_in);
     buf_free(&c->enc_out);
     buf_free(&c->enc_writing);
+    buf_free(&c->clear_out);
     if (c->app_state != NULL) {
         c->app->clear(c->app_state);
         free(c->app_state);
@@ -596,11 +597,11 @@ static void respond(struct conn *c, const struct app_request *req,
     c->trace.http_status = status;
     if (req != NULL)
         trace_request(tr(c), req);
-    struct buf resp;
-    buf_init(&resp);
-    if (c->app->respond(c->app_state, status, &page, &resp) == 0)
-        wolfSSL_write(c->ssl, buf_head(&resp), (int)buf_pending(&resp));
-    buf_free(&resp);
+    if (c->app->respond(c->app_state, status, &page, &c->clear_out) == 0 &&
+        buf_pending(&c->clear_out) > 0)
+        wolfSSL_write(c->ssl, buf_head(&c->clear_out),
+                      (int)buf_pending(&c->clear_out));
+    buf_free(&c->clear_out);
     if (!faulty) {
         wolfSSL_shutdown(c->ssl); /* queues close_notify */
         finish(c, status == 200   ? "handshake completed, page served"
@@ -682,16 +683,12 @@ static bool start_app(struct conn *c)
         finish(c, "out of memory", TRACE_END_RST);
         return false;
     }
-    if (c->app->open == NULL)
-        return true;
-    struct buf out;
-    buf_init(&out);
-    int rc = c->app->open(c->app_state, &out);
-    bool ok = rc == 0 && send_clear(c, &out);
-    buf_free(&out);
-    if (rc != 0)
+    /* What the layer says first waits for what the client has sent. */
+    if (c->app->open != NULL && c->app->open(c->app_state, &c->clear_out)) {
         finish(c, "out of memory", TRACE_END_RST);
-    return ok;
+        return false;
+    }
+    return true;
 }
 
 /* Hands every decrypted byte to the application layer until it has a
@@ -699,24 +696,21 @@ static bool start_app(struct conn *c)
 static enum app_result read_request(struct conn *c)
 {
     uint8_t chunk[4096];
-    struct buf out;
-    buf_init(&out);
     for (;;) {
         int n = wolfSSL_read(c->ssl, chunk, sizeof(chunk));
         if (n > 0) {
-            enum app_result r = c->app->input(c->app_state, chunk,
-                                              (size_t)n, &c->request, &out);
-            bool sent = send_clear(c, &out);
-            if (!sent || r != APP_MORE) {
-                buf_free(&out);
-                return sent ? r : APP_ERROR;
-            }
+            enum app_result r = c->app->input(c->app_state, chunk, (size_t)n,
+                                              &c->request, &c->clear_out);
+            if (r != APP_MORE)
+                return r; /* the answer goes out with what is held */
+            if (buf_pending(&c->clear_out) > APP_OUT_LIMIT &&
+                !send_clear(c, &c->clear_out))
+                return APP_ERROR;
             continue;
         }
-        buf_free(&out);
         int err = wolfSSL_get_error(c->ssl, n);
         if (err == WOLFSSL_ERROR_WANT_READ)
-            return APP_MORE;
+            return send_clear(c, &c->clear_out) ? APP_MORE : APP_ERROR;
         if (err == WOLFSSL_ERROR_ZERO_RETURN) {
             finish(c, "client sent close_notify without a request",
                    TRACE_END_PEER_FIN);

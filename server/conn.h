@@ -91,6 +91,10 @@ struct conn {
     const struct app_ops *app;
     void *app_state;
     struct app_request request; /* the one being answered */
+    /* Clear text the layer has said and wolfSSL has not yet taken: held
+     * until the layer has read all there is, so that its preface, its
+     * acknowledgements and its answer go out in one record. */
+    struct buf clear_out;
     struct tlsio_io io;
     WOLFSSL *ssl;
 
