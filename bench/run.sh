@@ -487,6 +487,12 @@ if [ "$only_handshakes" -eq 0 ]; then
   log "scale: $stall_n stalled, $idle_n idle TLS connections"
   scale
   startup
+  log "HTTP/2 against HTTP/1.1 (bench/h2.sh)"
+  if command -v h2load >/dev/null; then
+    "$here/h2.sh" --shakedown "$sd_bin" $([ "$quick" -eq 1 ] && echo --rounds 1 -n 200)
+  else
+    log "h2load is missing (nghttp2-client): HTTP/2 part skipped"
+  fi
 fi
 record "elapsed seconds=$(($(date +%s) - started))"
 python3 "$here/report.py" "$results" >"$out/summary.md"
