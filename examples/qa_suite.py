@@ -144,7 +144,14 @@ TRANSPORT = {
     "stall-after-handshake":    (TIMED_OUT, "The read operation timed out"),
 }
 
-MUST_FAIL = {**CERTIFICATE, **PROTOCOL, **CIPHER, **CLIENT_CERT, **SNI, **TRANSPORT}
+# This client offers no ALPN; a server that speaks only another protocol
+# refuses a ClientHello without it too (alert 120).
+ALPN = {
+    "alpn-mismatch": (TLS, "tlsv1 alert no application protocol"),
+}
+
+MUST_FAIL = {**CERTIFICATE, **PROTOCOL, **CIPHER, **CLIENT_CERT, **SNI, **TRANSPORT,
+             **ALPN}
 
 # What this client refuses although Debian's default context accepts it,
 # because it pins CPython's suites (CIPHERS above): Debian's python3 offers
