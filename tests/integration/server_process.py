@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -75,7 +76,15 @@ class ServerProcess:
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=15)
+        try:
+            code = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            # Keep what the server said: its directory goes with close().
+            lines = self.text().splitlines()
+            sys.stderr.write("---- server log (last 40 lines; it did not stop "
+                             "within 15 s of signal %d) ----\n%s\n"
+                             % (sig, "\n".join(lines[-40:])))
+            raise
         self.log.close()
         return code
 
