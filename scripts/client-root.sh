@@ -20,7 +20,7 @@ print_dir=0
 recipe_version=1
 # libre2-11 by name: debootstrap does not resolve the virtual package
 # (libre2-11-absl20240722) python3-grpcio depends on.
-packages=curl,openssl,python3,gnutls-bin,python3-grpcio,libre2-11,nghttp2-client
+packages=curl,openssl,python3,gnutls-bin,python3-grpcio,libre2-11,nghttp2-client,postgresql-client,mariadb-client
 
 usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
 

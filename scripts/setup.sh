@@ -57,7 +57,7 @@ as_root() {
 
 packages=(
   build-essential cmake pkg-config libuv1-dev libinih-dev libcmocka-dev
-  libnghttp2-dev nghttp2-client python3-grpcio
+  libnghttp2-dev nghttp2-client python3-grpcio postgresql-client mariadb-client
   openssl curl gnutls-bin python3 autoconf automake libtool dpkg-dev
   faketime nmap
 )

@@ -4,8 +4,11 @@
  * behind these few calls and decides the answer itself (the status, a
  * renegotiation, a fault); a layer only reads requests and writes
  * answers, in plain C over byte buffers. ALPN chooses the layer:
- * HTTP/1.1 (http.c) and HTTP/2 (http2.c, with gRPC answers); the
- * dialogues of mail and database protocols fit the same hole.
+ * HTTP/1.1 (http.c) and HTTP/2 (http2.c, with gRPC answers). Under
+ * --protocol the protocol chooses it instead: the mail, FTP and database
+ * dialogues after TLS (smtp.c ...), which answer most commands
+ * themselves and hand the connection one "request" (SMTP's MAIL, a
+ * login, PostgreSQL's startup) whose answer it decides.
  */
 #ifndef SHAKEDOWN_APP_H
 #define SHAKEDOWN_APP_H
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "dialogue.h"
 #include "scenario.h"
 
 /* What the layer found in the clear text so far. */
@@ -22,6 +26,7 @@ enum app_result {
     APP_MORE,    /* nothing to answer yet: more clear text, please */
     APP_REQUEST, /* a whole request: answer it with respond */
     APP_BAD,     /* not this protocol, or over a limit: answer 400 */
+    APP_DONE,    /* a dialogue's end (QUIT): send out, then close_notify */
     APP_ERROR    /* out of memory */
 };
 
@@ -29,7 +34,7 @@ enum app_result {
 struct app_request {
     char method[16];
     char target[256];
-    const char *protocol; /* "HTTP/1.1", "HTTP/2" */
+    const char *protocol; /* "HTTP/1.1", "HTTP/2", "SMTP", "PostgreSQL" */
     bool grpc;            /* content-type application/grpc */
 };
 
@@ -47,14 +52,19 @@ struct app_ops {
     const char *name; /* its ALPN id: "http/1.1" */
     size_t size;      /* bytes of an instance's state, zeroed to start */
     /* Before any input: appends what the server says first (HTTP/2's
-     * SETTINGS) to out; returns 0 or -1. NULL: nothing. */
-    int (*open)(void *state, struct buf *out);
+     * SETTINGS, an implicit-TLS greeting) to out; a dialogue keeps d,
+     * which outlives the state. Returns 0 or -1. NULL: nothing. */
+    int (*open)(void *state, struct dialogue *d, struct buf *out);
     /* Takes len more bytes of clear text; on APP_REQUEST fills req.
      * What the protocol answers on its own (an acknowledgement) is
      * appended to out. */
     enum app_result (*input)(void *state, const uint8_t *data, size_t len,
                              struct app_request *req, struct buf *out);
-    /* Appends the whole answer to out; returns 0 or -1. */
+    /* Appends the answer to the request to out (status 200: success;
+     * 400: what APP_BAD found; another: a refusal, page->note says
+     * why). Returns 0 when the connection ends with it, 1 when the
+     * dialogue goes on (input answers what follows, until APP_DONE), or
+     * -1. */
     int (*respond)(void *state, int status, const struct app_page *page,
                    struct buf *out);
     /* Frees what the state holds (not the state itself). */

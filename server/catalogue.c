@@ -28,37 +28,103 @@
  *
  * versions: what each generation's package was verified with; the
  * catalogue test checks that the client it runs begins with this. */
+#define ONLY(p) (1u << (p))
+#define HTTPS ONLY(PROTOCOL_HTTPS)
+/* Every protocol with a dialogue or implicit TLS: all but HTTPS. */
+#define DIALOGUES (((1u << PROTOCOL_COUNT) - 1) & ~HTTPS)
+#define STARTTLS_PROTOCOLS                                                   \
+    (ONLY(PROTOCOL_SMTP) | ONLY(PROTOCOL_IMAP) | ONLY(PROTOCOL_POP3) |      \
+     ONLY(PROTOCOL_FTP) | ONLY(PROTOCOL_POSTGRES) | ONLY(PROTOCOL_MYSQL))
+/* A mail client sends one short message: tests/clients/mail.txt. curl
+ * prints nothing when it succeeds: -v shows the server's answers. */
+#define CURL_MAIL " --mail-from sender@example.com --mail-rcpt " \
+                  "rcpt@example.com -T tests/clients/mail.txt -v"
+#define CURL_LOGIN " -u shakedown:secret"
+
 static const struct {
     const char *client;
     const char *template;
     const char *versions[SCENARIO_GEN_COUNT];
+    unsigned protocols; /* bit per enum protocol_id */
 } commands[] = {
     {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
              "https://{url_host}:{port}/",
-     {"curl 7.88", "curl 8.14"}},
+     {"curl 7.88", "curl 8.14"}, HTTPS},
     {"openssl", "/usr/bin/openssl s_client -connect 127.0.0.1:{port}"
                 "{openssl_sni} {openssl_verify} -CAfile certs/ca.pem "
                 "-verify_return_error -brief{args} {stdin}",
-     {"OpenSSL 3.0", "OpenSSL 3.5"}},
+     {"OpenSSL 3.0", "OpenSSL 3.5"}, HTTPS},
     {"python", "/usr/bin/python3 tests/clients/pyclient.py --ca certs/ca.pem "
                "--host {host} --port {port}{args}",
-     {"Python 3.11", "Python 3.13"}},
+     {"Python 3.11", "Python 3.13"}, HTTPS},
     {"gnutls", "/usr/bin/gnutls-cli --x509cafile certs/ca.pem --port {port}"
                "{gnutls_sni} --verify-hostname {host}{args} 127.0.0.1 "
                "{stdin}",
-     {"GnuTLS 3.7", "GnuTLS 3.8"}},
+     {"GnuTLS 3.7", "GnuTLS 3.8"}, HTTPS},
     {"grpc", "/usr/bin/python3 tests/clients/grpcprobe.py --ca certs/ca.pem "
              "--host {host} --port {port}{args}",
-     {"grpcio 1.51", "grpcio 1.51"}},
+     {"grpcio 1.51", "grpcio 1.51"}, HTTPS},
     /* nghttp has no CA option; OpenSSL reads SSL_CERT_FILE. */
     {"nghttp", "env SSL_CERT_FILE=certs/ca.pem /usr/bin/nghttp -v{args} "
                "https://{url_host}:{port}/",
-     {"nghttp2 1.52", "nghttp2 1.64"}},
+     {"nghttp2 1.52", "nghttp2 1.64"}, HTTPS},
     {"wolfssl", "{wolfclient} --ca certs/ca.pem --host {host} "
                 "--port {port}{args}",
-     {"wolfSSL (this build)"}},
+     {"wolfSSL (this build)"}, HTTPS},
     {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/",
-     {"Chromium (Debian 12)"}},
+     {"Chromium (Debian 12)"}, HTTPS},
+    /* Under --protocol: curl with TLS required (--ssl-reqd: without it,
+     * curl goes on in plaintext when STARTTLS is not offered). */
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
+             "smtp://{url_host}:{port}/" CURL_MAIL,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_SMTP)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "smtps://{url_host}:{port}/" CURL_MAIL,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_SMTPS)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
+             "imap://{url_host}:{port}/" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_IMAP)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "imaps://{url_host}:{port}/" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_IMAPS)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
+             "pop3://{url_host}:{port}/" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_POP3)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "pop3s://{url_host}:{port}/" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_POP3S)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
+             "ftp://{url_host}:{port}/shakedown.txt -I" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_FTP)},
+    {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
+             "ftps://{url_host}:{port}/shakedown.txt -I" CURL_LOGIN,
+     {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_FTPS)},
+    {"openssl", "/usr/bin/openssl s_client -connect 127.0.0.1:{port}"
+                "{openssl_starttls}{openssl_sni} {openssl_verify} -CAfile "
+                "certs/ca.pem -verify_return_error -brief{args} {stdin}",
+     {"OpenSSL 3.0", "OpenSSL 3.5"}, DIALOGUES},
+    /* GnuTLS has no MySQL dialogue. */
+    {"gnutls", "/usr/bin/gnutls-cli --x509cafile certs/ca.pem --port {port}"
+               "{gnutls_starttls}{gnutls_sni} --verify-hostname {host}{args} "
+               "127.0.0.1 {stdin}",
+     {"GnuTLS 3.7", "GnuTLS 3.8"}, DIALOGUES & ~ONLY(PROTOCOL_MYSQL)},
+    {"python", "/usr/bin/python3 tests/clients/pydialogue.py --protocol "
+               "{protocol} --ca certs/ca.pem --host {host} --port {port}{args}",
+     {"Python 3.11", "Python 3.13"},
+     DIALOGUES & ~ONLY(PROTOCOL_POSTGRES) & ~ONLY(PROTOCOL_MYSQL)},
+    /* hostaddr: the server listens on 127.0.0.1, host is what is
+     * verified. */
+    {"psql", "env PGCONNECT_TIMEOUT=10 /usr/bin/psql \"host={host} "
+             "hostaddr=127.0.0.1 port={port} sslmode=verify-full "
+             "sslrootcert=certs/ca.pem user=shakedown dbname=shakedown\"{args} "
+             "-c 'select 1'",
+     {"psql (PostgreSQL) 15", "psql (PostgreSQL) 17"},
+     ONLY(PROTOCOL_POSTGRES)},
+    {"mariadb", "/usr/bin/mariadb --ssl --ssl-verify-server-cert "
+                "--ssl-ca=certs/ca.pem --protocol=TCP -h {host} -P {port} "
+                "-u shakedown{args} -e 'select 1'",
+     {"MariaDB 10.11", "MariaDB 11.8"},
+     ONLY(PROTOCOL_MYSQL)},
 };
 
 static const struct {
@@ -70,12 +136,26 @@ static const struct {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char *template_for(const char *client)
+static bool row_serves(size_t i, enum protocol_id p)
+{
+    return (commands[i].protocols & ONLY(p)) != 0;
+}
+
+static const char *template_for(const char *client, enum protocol_id p)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(commands[i].client, client) == 0)
+        if (strcmp(commands[i].client, client) == 0 && row_serves(i, p))
             return commands[i].template;
     return NULL;
+}
+
+/* Whether row i is the first of its client (the one versions name). */
+static bool first_row(size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(commands[k].client, commands[i].client) == 0)
+            return false;
+    return true;
 }
 
 const char *catalogue_client_version(const char *client,
@@ -129,7 +209,8 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
                       const char *port, char *out, size_t size)
 {
     (void)s;
-    const char *t = template_for(e->client);
+    const char *t = template_for(e->client, e->protocol);
+    const struct protocol *p = protocol_get(e->protocol);
     const char *host = e->host[0] ? e->host : "localhost";
     bool ip = is_ip_literal(host);
     char resolve[300] = "", args[600] = "", url_host[300];
@@ -149,6 +230,13 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
     }
     snprintf(openssl_verify, sizeof(openssl_verify), "%s %s",
              ip ? "-verify_ip" : "-verify_hostname", host);
+    char openssl_starttls[64] = "", gnutls_starttls[64] = "";
+    if (p->starttls) {
+        snprintf(openssl_starttls, sizeof(openssl_starttls), " -starttls %s",
+                 p->name);
+        snprintf(gnutls_starttls, sizeof(gnutls_starttls),
+                 " --starttls-proto=%s", p->name);
+    }
     const struct {
         const char *name;
         const char *value;
@@ -161,6 +249,9 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
         {"{openssl_sni}", openssl_sni},
         {"{openssl_verify}", openssl_verify},
         {"{gnutls_sni}", gnutls_sni},
+        {"{openssl_starttls}", openssl_starttls},
+        {"{gnutls_starttls}", gnutls_starttls},
+        {"{protocol}", p->name},
         {"{wolfclient}", wolfclient_path()},
         /* With request = yes, an HTTP request is typed into the client,
          * and its input stays open for a while: at the end of their input
@@ -226,7 +317,8 @@ const struct scenario_expect *catalogue_expect(const struct scenario *s,
                                               const char *client)
 {
     for (int i = 0; i < s->n_expect; i++)
-        if (strcmp(s->expect[i].client, client) == 0 &&
+        if (s->expect[i].protocol == PROTOCOL_HTTPS &&
+            strcmp(s->expect[i].client, client) == 0 &&
             s->expect[i].variant[0] == '\0')
             return &s->expect[i];
     return NULL;
@@ -289,6 +381,7 @@ static void json_expect(struct json *j, const struct scenario *s,
 {
     char cmd[2048];
     json_object_begin(j);
+    json_kv_string(j, "protocol", protocol_get(e->protocol)->name);
     json_kv_string(j, "client", e->client);
     json_kv_string(j, "variant", e->variant);
     json_kv_string(j, "host", e->host[0] ? e->host : "localhost");
@@ -326,7 +419,7 @@ static void json_generations(struct json *j)
         json_key(j, "clients");
         json_object_begin(j);
         for (size_t i = 0; i < N_COMMANDS; i++)
-            if (commands[i].versions[g] != NULL)
+            if (commands[i].versions[g] != NULL && first_row(i))
                 json_kv_string(j, commands[i].client, commands[i].versions[g]);
         json_object_end(j);
         json_object_end(j);
@@ -368,6 +461,12 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
     json_init(&j, b);
     json_object_begin(&j);
     json_kv_string(&j, "wolfssl", tlsio_library_version());
+    json_kv_string(&j, "protocol", protocol_get(v->protocol)->name);
+    json_key(&j, "protocols");
+    json_array_begin(&j);
+    for (int p = 0; p < PROTOCOL_COUNT; p++)
+        json_string(&j, protocol_get(p)->name);
+    json_array_end(&j);
     json_generations(&j);
     json_key(&j, "scenarios");
     json_array_begin(&j);
@@ -391,7 +490,8 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
         json_key(&j, "expect");
         json_array_begin(&j);
         for (int k = 0; k < s->n_expect; k++)
-            json_expect(&j, s, &s->expect[k]);
+            if (s->expect[k].protocol == v->protocol)
+                json_expect(&j, s, &s->expect[k]);
         json_array_end(&j);
         json_object_end(&j);
     }
@@ -464,6 +564,8 @@ static void print_generation_changes(const struct catalogue_view *v, FILE *out)
         const struct scenario *s = v->entries[i]->scenario;
         for (int k = 0; k < s->n_expect; k++) {
             const struct scenario_expect *e = &s->expect[k];
+            if (e->protocol != v->protocol)
+                continue;
             for (int g = 1; g < scenario_expect_generations(e); g++) {
                 if (!scenario_expect_differs(e, g))
                     continue;

@@ -21,7 +21,8 @@ struct catalogue_view {
     size_t n_entries;
     const char *certs_dir;
     const char *bind;
-    int port_offset;
+    int port_offset; /* --port-offset and the protocol's */
+    enum protocol_id protocol;
     const char *dashboard_url; /* NULL: no dashboard */
 };
 

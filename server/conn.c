@@ -16,6 +16,7 @@
 #include "fault.h"
 #include "http.h"
 #include "http2.h"
+#include "layers.h"
 #include "log.h"
 #include "entry.h"
 
@@ -178,7 +179,9 @@ static void on_timer(uv_timer_t *t)
         finish(c, "handshake timed out", TRACE_END_TIMEOUT);
         break;
     case CONN_REQUEST:
-        finish(c, "no HTTP request within the idle timeout",
+        finish(c, c->entry->protocol != PROTOCOL_HTTPS
+                      ? "the dialogue went quiet for the idle timeout"
+                      : "no HTTP request within the idle timeout",
                TRACE_END_TIMEOUT);
         break;
     case CONN_RENEGOTIATE:
@@ -434,12 +437,14 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
 static bool step_preamble(struct conn *c)
 {
     const char *why = NULL;
-    enum preamble_result r = c->preamble->input(c->preamble_state,
-                                                &c->enc_in, &c->enc_out, &why);
+    enum preamble_result r = c->preamble->input(
+        c->preamble_state, &c->dialogue, &c->enc_in, &c->enc_out, &why);
     flush(c);
     switch (r) {
     case PREAMBLE_TLS:
         c->state = CONN_PEEK;
+        record_scan_feed(&c->scan, buf_head(&c->enc_in),
+                         buf_pending(&c->enc_in));
         return true;
     case PREAMBLE_CLOSE:
         finish(c, why ? why : "the plaintext dialogue ended", TRACE_END_FIN);
@@ -589,18 +594,27 @@ static void respond(struct conn *c, const struct app_request *req,
     if (status == 200 && page.client_cert == NULL &&
         s->missing_cert_status != 0) {
         status = s->missing_cert_status;
-        page.note = "no client certificate was presented, so this request "
-                    "is refused (IIS answers 403.7 here)";
+        page.note = c->entry->protocol == PROTOCOL_HTTPS
+                        ? "no client certificate was presented, so this "
+                          "request is refused (IIS answers 403.7 here)"
+                        : "no client certificate was presented, so this "
+                          "request is refused";
     }
     bool faulty = f->at == SCENARIO_AT_RESPONSE;
     page.no_length = faulty && f->action.kind == SCENARIO_TRUNCATE;
     c->trace.http_status = status;
     if (req != NULL)
         trace_request(tr(c), req);
-    if (c->app->respond(c->app_state, status, &page, &c->clear_out) == 0 &&
-        buf_pending(&c->clear_out) > 0)
+    int rc = c->app->respond(c->app_state, status, &page, &c->clear_out);
+    if (rc >= 0 && buf_pending(&c->clear_out) > 0)
         wolfSSL_write(c->ssl, buf_head(&c->clear_out),
                       (int)buf_pending(&c->clear_out));
+    buf_reset(&c->clear_out);
+    if (rc == 1 && !faulty) {
+        /* The dialogue goes on: what the layer holds is read next. */
+        c->answered = c->app_buffered = true;
+        return;
+    }
     buf_free(&c->clear_out);
     if (!faulty) {
         wolfSSL_shutdown(c->ssl); /* queues close_notify */
@@ -646,10 +660,13 @@ static bool send_clear(struct conn *c, struct buf *b)
 /* The application layer for the protocol ALPN selected; with none, the
  * scenario's HTTP/1.1 if it speaks it (or ignores ALPN), else its first
  * protocol. NULL: a protocol shakedown has no layer for. */
-static const struct app_ops *app_for(const struct scenario *s,
+static const struct app_ops *app_for(const struct entry *e,
                                      const char *alpn)
 {
     static const struct app_ops *const apps[] = {&http_app, &http2_app};
+    const struct scenario *s = e->scenario;
+    if (layers_app(e->protocol) != NULL)
+        return layers_app(e->protocol);
     if (alpn == NULL && (s->n_alpn == 0 || scenario_alpn_speaks(s, "http/1.1")))
         return &http_app;
     if (alpn == NULL)
@@ -668,7 +685,7 @@ static bool start_app(struct conn *c)
     if (c->app_state != NULL)
         return true;
     bool selected = tlsio_alpn(c->ssl, alpn, sizeof(alpn));
-    c->app = app_for(scenario_of(c), selected ? alpn : NULL);
+    c->app = app_for(c->entry, selected ? alpn : NULL);
     if (c->app == NULL) {
         snprintf(c->trace.detail, sizeof(c->trace.detail),
                  "ALPN selected %s, which shakedown has no application "
@@ -684,7 +701,8 @@ static bool start_app(struct conn *c)
         return false;
     }
     /* What the layer says first waits for what the client has sent. */
-    if (c->app->open != NULL && c->app->open(c->app_state, &c->clear_out)) {
+    if (c->app->open != NULL &&
+        c->app->open(c->app_state, &c->dialogue, &c->clear_out)) {
         finish(c, "out of memory", TRACE_END_RST);
         return false;
     }
@@ -696,8 +714,19 @@ static bool start_app(struct conn *c)
 static enum app_result read_request(struct conn *c)
 {
     uint8_t chunk[4096];
+    if (c->app_buffered) {
+        c->app_buffered = false;
+        enum app_result r = c->app->input(c->app_state, NULL, 0, &c->request,
+                                          &c->clear_out);
+        if (r != APP_MORE)
+            return r;
+    }
     for (;;) {
         int n = wolfSSL_read(c->ssl, chunk, sizeof(chunk));
+        if (n > 0 && c->entry->protocol != PROTOCOL_HTTPS)
+            /* A dialogue is bounded per command, not as a whole. */
+            uv_timer_start(&c->timer, on_timer,
+                           c->pool->limits.idle_timeout_ms, 0);
         if (n > 0) {
             enum app_result r = c->app->input(c->app_state, chunk, (size_t)n,
                                               &c->request, &c->clear_out);
@@ -712,7 +741,10 @@ static enum app_result read_request(struct conn *c)
         if (err == WOLFSSL_ERROR_WANT_READ)
             return send_clear(c, &c->clear_out) ? APP_MORE : APP_ERROR;
         if (err == WOLFSSL_ERROR_ZERO_RETURN) {
-            finish(c, "client sent close_notify without a request",
+            finish(c, c->answered ? "client sent close_notify before the "
+                                    "dialogue's end"
+                                  : "client sent close_notify without a "
+                                    "request",
                    TRACE_END_PEER_FIN);
             return APP_ERROR;
         }
@@ -732,11 +764,20 @@ static bool step_request(struct conn *c)
     switch (read_request(c)) {
     case APP_MORE:
         if (c->peer_eof)
-            finish(c, "client closed in the middle of its request",
+            finish(c, c->answered ? "client closed before the dialogue's end"
+                                  : "client closed in the middle of its "
+                                    "request",
                    TRACE_END_PEER_FIN);
         return false;
     case APP_BAD:
         respond(c, NULL, 400);
+        return false;
+    case APP_DONE:
+        if (send_clear(c, &c->clear_out)) {
+            wolfSSL_shutdown(c->ssl);
+            finish(c, "handshake completed, the client ended the dialogue",
+                   TRACE_END_FIN);
+        }
         return false;
     case APP_REQUEST:
         if (scenario_of(c)->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE) {
@@ -744,7 +785,7 @@ static bool step_request(struct conn *c)
             return true;
         }
         respond(c, &c->request, 200);
-        return false;
+        return c->state == CONN_REQUEST; /* a dialogue goes on */
     case APP_ERROR: /* a no-op when read_request has ended it already */
         finish(c, "out of memory", TRACE_END_RST);
         return false;
@@ -815,7 +856,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     struct conn *c = stream->data;
     if (nread > 0) {
         c->trace.bytes_in += (uint64_t)nread;
-        record_scan_feed(&c->scan, (const uint8_t *)b->base, (size_t)nread);
+        /* The scanner reads TLS records: a dialogue's plaintext is not,
+         * and what is left of it once TLS begins is fed there. */
+        if (c->state != CONN_PREAMBLE)
+            record_scan_feed(&c->scan, (const uint8_t *)b->base,
+                             (size_t)nread);
         if (c->state >= CONN_STALL)
             return; /* stalling or closing: discard */
         if (buf_append(&c->enc_in, b->base, (size_t)nread) != 0) {
@@ -932,7 +977,13 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
     c->pool = p;
     c->entry = entry;
     c->trace.scenario = entry->scenario;
-    c->preamble = &preamble_none; /* the protocol dimension will choose */
+    c->preamble = layers_preamble(entry->protocol);
+    c->dialogue.scenario = entry->scenario->name;
+    c->dialogue.host = "localhost";
+    if (entry->protocol != PROTOCOL_HTTPS) {
+        c->trace.protocol = protocol_get(entry->protocol)->name;
+        c->trace.dialogue = &c->dialogue;
+    }
     if (c->preamble->size > 0 &&
         (c->preamble_state = calloc(1, c->preamble->size)) == NULL) {
         log_info("%s: out of memory accepting a connection",
@@ -973,5 +1024,7 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
         trace_action(tr(c), "accept", &f->action, f, "fault on accept");
         apply_action(c, &f->action, NULL);
         flush(c);
+    } else if (entry->protocol != PROTOCOL_HTTPS) {
+        pump(c); /* the server that speaks first greets now */
     }
 }

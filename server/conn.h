@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "dialogue.h"
 #include "hello.h"
 #include "preamble.h"
 #include "record.h"
@@ -51,10 +52,10 @@ struct conn_pool {
 };
 
 enum conn_state {
-    CONN_PREAMBLE,    /* a plaintext dialogue before TLS (none today) */
+    CONN_PREAMBLE,    /* a plaintext dialogue before TLS (STARTTLS) */
     CONN_PEEK,        /* buffering and parsing the ClientHello */
     CONN_HANDSHAKE,   /* wolfSSL_accept until done or failed */
-    CONN_REQUEST,     /* reading the HTTP request head */
+    CONN_REQUEST,     /* reading the request (a dialogue: to its end) */
     CONN_RENEGOTIATE, /* asking for a client certificate after the request */
     CONN_STALL,       /* a fault: reading and discarding, saying nothing */
     CONN_CLOSING,     /* flushing what is queued, then FIN */
@@ -84,6 +85,8 @@ struct conn {
     struct buf enc_in;      /* from the socket, not yet read by wolfSSL */
     struct buf enc_out;     /* from wolfSSL, not yet written */
     struct buf enc_writing; /* the one write in flight */
+    /* The protocol's dialogue, which both layers below follow and keep. */
+    struct dialogue dialogue;
     /* The preamble layer, until TLS begins. */
     const struct preamble_ops *preamble;
     void *preamble_state;
@@ -91,6 +94,8 @@ struct conn {
     const struct app_ops *app;
     void *app_state;
     struct app_request request; /* the one being answered */
+    bool answered; /* a dialogue goes on after its request's answer */
+    bool app_buffered; /* the layer may hold input it has not read */
     /* Clear text the layer has said and wolfSSL has not yet taken: held
      * until the layer has read all there is, so that its preface, its
      * acknowledgements and its answer go out in one record. */

@@ -134,6 +134,8 @@ static void tile_clients(struct page *p, const struct scenario *s)
     put(p, "<table class=\"clients\">");
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
+        if (e->protocol != PROTOCOL_HTTPS)
+            continue; /* the page shows HTTPS's clients */
         bool differ = generations_differ(e);
         put(p, "<tr><th>");
         esc(p, differ ? catalogue_client_version(e->client, 0) : e->client);

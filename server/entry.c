@@ -27,7 +27,7 @@ static void warn_if_ending(const struct scenario *s, const char *certs_dir)
 /* A private key any user can read is refused unless the operator says
  * otherwise: the test PKI is throwaway, but a key copied in is not. */
 static bool key_too_open(const struct scenario_identity *id,
-                         const struct entry_files *opt, char *why,
+                         const struct entry_options *opt, char *why,
                          size_t why_size)
 {
     char path[1024];
@@ -44,7 +44,7 @@ static bool key_too_open(const struct scenario_identity *id,
 }
 
 static void prepare_entry(struct entry *e,
-                          const struct entry_files *opt)
+                          const struct entry_options *opt)
 {
     const struct scenario *s = e->scenario;
     const char *certs_dir = opt->certs_dir;
@@ -84,8 +84,22 @@ static void entry_free(struct entry *e)
     free(e);
 }
 
+/* A mail or database client offers its protocol's ALPN id, or none:
+ * the scenario's HTTP list does not apply (a scenario whose failure is
+ * its ALPN list is served over HTTPS only). */
+static void use_protocol_alpn(struct scenario *s, const struct protocol *p)
+{
+    struct scenario_action serve = {SCENARIO_SERVE, 0};
+    s->n_alpn = 0;
+    if (p->alpn != NULL) {
+        snprintf(s->alpn[0], sizeof(s->alpn[0]), "%s", p->alpn);
+        s->n_alpn = 1;
+    }
+    s->on_alpn_mismatch = s->on_alpn_missing = serve;
+}
+
 struct entry *entry_new(const struct scenario *s,
-                        const struct entry_files *opt)
+                        const struct entry_options *opt)
 {
     struct entry *e = calloc(1, sizeof(*e));
     if (e == NULL)
@@ -94,6 +108,9 @@ struct entry *entry_new(const struct scenario *s,
     e->scenario_copy = *s;
     scenario_ref(s); /* the copy shares the catalogue part */
     e->scenario = &e->scenario_copy;
+    e->protocol = opt->protocol;
+    if (opt->protocol != PROTOCOL_HTTPS)
+        use_protocol_alpn(&e->scenario_copy, protocol_get(opt->protocol));
     prepare_entry(e, opt);
     return e;
 }

@@ -15,15 +15,18 @@
 
 struct listener;
 
-/* Where the files are, and whether keys other users can read are served. */
-struct entry_files {
+/* Where the files are, whether keys other users can read are served,
+ * and the protocol the scenario is wrapped in. */
+struct entry_options {
     const char *certs_dir;
     bool allow_readable_keys;
+    enum protocol_id protocol;
 };
 
 struct entry {
     struct scenario scenario_copy;
     const struct scenario *scenario; /* &scenario_copy */
+    enum protocol_id protocol;
     WOLFSSL_CTX *ctx;     /* the default identity; NULL when unavailable */
     WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
     struct tlsio_assets assets; /* outlives both contexts */
@@ -39,11 +42,13 @@ struct entry {
     bool retired; /* the owner let go: a reload replaced it */
 };
 
-/* A new entry for s (copied) with its contexts built, or marked
+/* A new entry for s (copied: under a protocol other than HTTPS, with
+ * that protocol's ALPN in place of the scenario's) with its contexts
+ * built, or marked
  * unavailable with the reason; NULL when out of memory. The caller owns
  * the one reference it starts with. */
 struct entry *entry_new(const struct scenario *s,
-                        const struct entry_files *files);
+                        const struct entry_options *files);
 /* Connections, listeners and worker commands take a reference and give
  * it back; the last one frees the entry, on whichever thread. */
 void entry_ref(struct entry *e);

@@ -115,9 +115,10 @@ static int drain(struct http2_state *st, struct buf *out)
     }
 }
 
-static int app_open(void *state, struct buf *out)
+static int app_open(void *state, struct dialogue *d, struct buf *out)
 {
     struct http2_state *st = state;
+    (void)d;
     nghttp2_session_callbacks *cb;
     if (nghttp2_session_callbacks_new(&cb) != 0)
         return -1;

@@ -17,6 +17,7 @@
 #include "catalogue.h"
 #include "diag.h"
 #include "hello.h"
+#include "layers.h"
 #include "log.h"
 #include "scenario.h"
 #include "server.h"
@@ -95,6 +96,7 @@ static int set_log_format(struct options *o, char *v, struct diag *d);
 static int no_dashboard(struct options *o, char *v, struct diag *d);
 static int list_json(struct options *o, char *v, struct diag *d);
 static int list_markdown(struct options *o, char *v, struct diag *d);
+static int set_protocol(struct options *o, char *v, struct diag *d);
 static int show_help(struct options *o, char *v, struct diag *d);
 static int show_version(struct options *o, char *v, struct diag *d);
 
@@ -109,6 +111,13 @@ static const struct arg args[] = {
     STRING("bind", "ADDR", server.bind,
            "address to listen on (default: 127.0.0.1;\n"
            "anything else exposes broken TLS: warned)"),
+    CALL("protocol", "NAME", set_protocol,
+         "wrap every scenario in NAME: https (default),\n"
+         "smtp, imap, pop3, ftp (STARTTLS), smtps, imaps,\n"
+         "pop3s, ftps (implicit TLS), postgres, mysql;\n"
+         "each has its own ports: +1000 for smtp, +2000\n"
+         "smtps, ... +10000 mysql (expired: 9410 over\n"
+         "https, 10410 over smtp)"),
     INT("port-offset", "N", server.port_offset, 0, 65535,
         "add N to every scenario's port"),
     FLAG("ephemeral-ports", server.ephemeral,
@@ -241,6 +250,22 @@ static int list_markdown(struct options *o, char *v, struct diag *d)
 {
     (void)v, (void)d;
     o->list_format = CATALOGUE_MARKDOWN;
+    return ARG_NEXT;
+}
+
+static int set_protocol(struct options *o, char *v, struct diag *d)
+{
+    char names[256];
+    int p = protocol_find(v);
+    if (p < 0) {
+        protocol_names(names, sizeof(names));
+        return diag_set(d, NULL, 0, "--protocol: \"%s\" is not one of %s", v,
+                        names);
+    }
+    if (!layers_available((enum protocol_id)p))
+        return diag_set(d, NULL, 0,
+                        "--protocol: %s has no dialogue in this build yet", v);
+    o->server.protocol = (enum protocol_id)p;
     return ARG_NEXT;
 }
 

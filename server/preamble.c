@@ -1,13 +1,14 @@
 /*
- * The preambles. None today but the empty one; the mail and database
- * dialogues come here.
+ * The empty preamble: TLS from the first byte (HTTPS and every implicit
+ * TLS protocol: SMTPS, IMAPS, POP3S, FTPS).
  */
 #include "preamble.h"
 
-static enum preamble_result none_input(void *state, struct buf *in,
-                                       struct buf *out, const char **why)
+static enum preamble_result none_input(void *state, struct dialogue *d,
+                                       struct buf *in, struct buf *out,
+                                       const char **why)
 {
-    (void)state, (void)in, (void)out, (void)why;
+    (void)state, (void)d, (void)in, (void)out, (void)why;
     return PREAMBLE_TLS;
 }
 

@@ -43,11 +43,12 @@ static const char *const section_names[] = {
 };
 
 static const char *const known_clients[] = {
-    "curl", "openssl", "python", "gnutls", "grpc", "nghttp", "wolfssl",
-    "chromium"};
+    "curl", "openssl", "python", "gnutls", "grpc", "nghttp", "psql",
+    "mariadb", "wolfssl", "chromium"};
 /* The Debian packages among them: run from every client generation. */
-static const char *const packaged_clients[] = {"curl", "openssl", "python",
-                                               "gnutls", "grpc", "nghttp"};
+static const char *const packaged_clients[] = {
+    "curl", "openssl", "python", "gnutls", "grpc", "nghttp", "psql",
+    "mariadb"};
 
 static const char *const generation_names[SCENARIO_GEN_COUNT] = {
     [SCENARIO_GEN_BOOKWORM] = "bookworm",
@@ -115,15 +116,23 @@ static int fail(struct loader *l, const char *fmt, ...)
     return diag_set(l->d, l->file, l->line, "%s", msg);
 }
 
+/* "[expect.smtp.curl.with-cert]" into out. */
+static const char *expect_label(const struct scenario_expect *e, char *out,
+                                size_t size)
+{
+    const char *p = e->protocol == PROTOCOL_HTTPS
+                        ? ""
+                        : protocol_get(e->protocol)->name;
+    snprintf(out, size, "[expect.%s%s%s%s%s]", p, p[0] ? "." : "", e->client,
+             e->variant[0] ? "." : "", e->variant);
+    return out;
+}
+
 static const char *section_label(const struct loader *l)
 {
-    static char label[96];
+    static char label[128];
     if (l->section == SEC_EXPECT && l->expect != NULL) {
-        if (l->expect->variant[0])
-            snprintf(label, sizeof(label), "[expect.%s.%s]",
-                     l->expect->client, l->expect->variant);
-        else
-            snprintf(label, sizeof(label), "[expect.%s]", l->expect->client);
+        expect_label(l->expect, label, sizeof(label));
     } else {
         snprintf(label, sizeof(label), "[%s]", section_names[l->section]);
     }
@@ -632,6 +641,29 @@ static int parse_outcomes(struct loader *l, const struct key_spec *k,
     return for_each_item(l, k, value, add_outcome, field);
 }
 
+static int add_protocol(struct loader *l, const struct key_spec *k, void *ctx,
+                        const char *item)
+{
+    char list[256];
+    int p = protocol_find(item);
+    if (p >= 0) {
+        *(unsigned *)ctx |= BIT(p);
+        return 0;
+    }
+    protocol_names(list, sizeof(list));
+    return fail(l, "%s %s: \"%s\" is not one of %s (or all)", section_label(l),
+                k->key, item, list);
+}
+
+static int parse_protocols(struct loader *l, const struct key_spec *k,
+                           void *field, const char *value)
+{
+    *(unsigned *)field = 0;
+    if (strcmp(value, "all") == 0)
+        return 0;
+    return for_each_item(l, k, value, add_protocol, field);
+}
+
 static bool is_hostname(const char *s)
 {
     for (; *s; s++)
@@ -746,6 +778,7 @@ static const struct key_spec keys[] = {
     {SEC_SCENARIO, "port", parse_port, S(port)},
     {SEC_SCENARIO, "explain", parse_text, S(explain)},
     {SEC_SCENARIO, "outcome", parse_outcomes, S(outcomes)},
+    {SEC_SCENARIO, "served_over", parse_protocols, S(protocols)},
 
     {SEC_TLS, "versions", parse_versions, S(min_version)},
     {SEC_TLS, "ciphers", parse_ciphers, S(ciphers)},
@@ -862,6 +895,11 @@ void scenario_unref(struct scenario *s)
     s->n_expect = 0;
 }
 
+bool scenario_serves(const struct scenario *s, enum protocol_id p)
+{
+    return s->protocols == 0 || (s->protocols & BIT(p)) != 0;
+}
+
 bool scenario_same(const struct scenario *a, const struct scenario *b)
 {
     struct scenario x = *a, y = *b;
@@ -874,19 +912,39 @@ bool scenario_same(const struct scenario *a, const struct scenario *b)
                   (size_t)a->n_expect * sizeof(a->expect[0])) == 0;
 }
 
-static int open_expect(struct loader *l, const char *rest)
+/* The protocol an [expect.PROTOCOL.CLIENT] section names (moving rest
+ * past it), or HTTPS. */
+static enum protocol_id expect_protocol(const char **rest)
+{
+    char first[16];
+    const char *dot = strchr(*rest, '.');
+    size_t n = dot ? (size_t)(dot - *rest) : 0;
+    if (n == 0 || n >= sizeof(first))
+        return PROTOCOL_HTTPS;
+    memcpy(first, *rest, n);
+    first[n] = '\0';
+    int p = protocol_find(first);
+    if (p < 0)
+        return PROTOCOL_HTTPS;
+    *rest = dot + 1;
+    return (enum protocol_id)p;
+}
+
+static int open_expect(struct loader *l, const char *name)
 {
     char client[64] = "", variant[64] = "";
+    const char *rest = name;
+    enum protocol_id protocol = expect_protocol(&rest);
     const char *dot = strchr(rest, '.');
     size_t n = dot ? (size_t)(dot - rest) : strlen(rest);
     if (n == 0 || n >= sizeof(client))
-        return fail(l, "[expect.%s]: name a client after \"expect.\"", rest);
+        return fail(l, "[expect.%s]: name a client after \"expect.\"", name);
     memcpy(client, rest, n);
     if (dot) {
         if (strlen(dot + 1) == 0 || strlen(dot + 1) >= 32 ||
             !is_stem(dot + 1) || strchr(dot + 1, '.'))
             return fail(l, "[expect.%s]: \"%s\" is not a variant name "
-                        "(letters, digits, '-' and '_')", rest, dot + 1);
+                        "(letters, digits, '-' and '_')", name, dot + 1);
         strcpy(variant, dot + 1);
     }
     bool known = false;
@@ -899,21 +957,23 @@ static int open_expect(struct loader *l, const char *rest)
             strcat(list, i ? ", " : "");
             strcat(list, known_clients[i]);
         }
-        return fail(l, "[expect.%s]: unknown client \"%s\" (known: %s)", rest,
+        return fail(l, "[expect.%s]: unknown client \"%s\" (known: %s)", name,
                     client, list);
     }
     struct scenario *s = l->s;
     for (int i = 0; i < s->n_expect; i++)
-        if (strcmp(s->expect[i].client, client) == 0 &&
+        if (s->expect[i].protocol == protocol &&
+            strcmp(s->expect[i].client, client) == 0 &&
             strcmp(s->expect[i].variant, variant) == 0)
             return fail(l, "[expect.%s] appears twice (first at line %d)",
-                        rest, s->expect[i].line);
+                        name, s->expect[i].line);
     if (s->n_expect == SCENARIO_MAX_EXPECT)
         return fail(l, "more than %d [expect.*] sections",
                     SCENARIO_MAX_EXPECT);
     if (catalogue_grow(s) != 0)
         return fail(l, "out of memory");
     l->expect = &s->expect[s->n_expect++];
+    l->expect->protocol = protocol;
     strcpy(l->expect->client, client);
     strcpy(l->expect->variant, variant);
     l->expect->line = l->line;
@@ -949,7 +1009,7 @@ static int open_section(struct loader *l, const char *name)
     l->section = SEC_UNKNOWN;
     return fail(l,
                 "unknown section [%s] (known: scenario, tls, client_auth, "
-                "sni, alpn, fault, expect.CLIENT[.VARIANT])",
+                "sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])",
                 name);
 }
 
@@ -1242,12 +1302,17 @@ static int validate(struct loader *l)
         return -1;
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
-        const char *v = e->variant[0] ? "." : "";
+        char label[128];
+        expect_label(e, label, sizeof(label));
         for (int g = 0; g < scenario_expect_generations(e); g++)
             if (e->gen[g].n_exits == 0 || !e->gen[g].message[0])
                 return diag_set(l->d, l->file, e->line,
-                                "[expect.%s%s%s] needs exit and message",
-                                e->client, v, e->variant);
+                                "%s needs exit and message", label);
+        if (!scenario_serves(s, e->protocol))
+            return diag_set(l->d, l->file, e->line,
+                            "%s: the scenario is not served over %s (see "
+                            "[scenario] served_over)",
+                            label, protocol_get(e->protocol)->name);
     }
     return 0;
 }

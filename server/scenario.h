@@ -10,11 +10,12 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "protocol.h"
 
 #define SCENARIO_STEM_MAX 64
 #define SCENARIO_MAX_CHAIN 8
 #define SCENARIO_MAX_SNI 8
-#define SCENARIO_MAX_EXPECT 32
+#define SCENARIO_MAX_EXPECT 128
 #define SCENARIO_MAX_ALPN 8
 #define SCENARIO_ALPN_MAX 32 /* bytes of one protocol id, with the NUL */
 
@@ -131,8 +132,10 @@ struct scenario_result {
 };
 
 /* What one client shows against the scenario: [expect.CLIENT] or
- * [expect.CLIENT.VARIANT]. */
+ * [expect.CLIENT.VARIANT] over HTTPS, [expect.PROTOCOL.CLIENT...] under
+ * another protocol. */
 struct scenario_expect {
+    enum protocol_id protocol;
     char client[32];
     char variant[32];
     char args[512];
@@ -157,6 +160,8 @@ struct scenario {
     char explain[1024];
     int port;
     unsigned outcomes; /* bit per enum scenario_outcome; 0: not stated */
+    unsigned protocols; /* bit per enum protocol_id it is served under;
+                           0: every protocol */
 
     /* [tls] */
     enum scenario_version min_version;
@@ -244,6 +249,8 @@ const char *scenario_version_name(enum scenario_version v);
 /* "1.2-1.3" or "1.0" into out. */
 void scenario_versions_describe(const struct scenario *s, char *out,
                                 size_t size);
+/* Whether the scenario is served under protocol p. */
+bool scenario_serves(const struct scenario *s, enum protocol_id p);
 /* Whether host is one of the scenario's registered SNI names (ASCII
  * case-insensitive). */
 bool scenario_sni_registered(const struct scenario *s, const char *host);

@@ -31,10 +31,17 @@ static bool wanted(const struct scenario *s, const char *const *only,
     return false;
 }
 
-static struct entry_files files_of(const struct server_options *opt)
+static struct entry_options options_of(const struct server_options *opt)
 {
-    struct entry_files f = {opt->certs_dir, opt->allow_readable_keys};
+    struct entry_options f = {opt->certs_dir, opt->allow_readable_keys,
+                              opt->protocol};
     return f;
+}
+
+/* --port-offset, and the protocol's own range on top of it. */
+static int port_offset(const struct server_options *opt)
+{
+    return opt->port_offset + protocol_get(opt->protocol)->port_offset;
 }
 
 /* Builds entries for the selected scenarios of set into *out. */
@@ -51,7 +58,19 @@ static int build_entries(const struct scenario_set *set,
     for (size_t i = 0; i < set->count; i++) {
         if (!wanted(&set->items[i], source->only, source->n_only))
             continue;
-        struct entry_files files = files_of(opt);
+        if (!scenario_serves(&set->items[i], opt->protocol)) {
+            if (source->only == NULL)
+                continue;
+            while (n > 0)
+                entry_retire(v[--n]);
+            free(v);
+            return diag_set(d, set->items[i].file, set->items[i].line,
+                            "--only: scenario \"%s\" is not served over %s "
+                            "(see its [scenario] served_over)",
+                            set->items[i].name,
+                            protocol_get(opt->protocol)->name);
+        }
+        struct entry_options files = options_of(opt);
         if ((v[n] = entry_new(&set->items[i], &files)) == NULL) {
             while (n > 0)
                 entry_retire(v[--n]);
@@ -95,7 +114,8 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
         .n_entries = srv->n_entries,
         .certs_dir = srv->opt.certs_dir,
         .bind = srv->opt.bind,
-        .port_offset = srv->opt.port_offset,
+        .port_offset = port_offset(&srv->opt),
+        .protocol = srv->opt.protocol,
     };
     return 0;
 }
@@ -108,6 +128,7 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     json_init(&j, &b);
     json_object_begin(&j);
     json_kv_string(&j, "bind", srv->opt.bind);
+    json_kv_string(&j, "protocol", protocol_get(srv->opt.protocol)->name);
     json_key(&j, "scenarios");
     json_array_begin(&j);
     for (size_t i = 0; i < srv->n_entries; i++) {
@@ -258,7 +279,7 @@ static void on_stats(uv_signal_t *h, int signum)
 /* The command line's say on where ports land. */
 static struct ports_rule rule_of(const struct server *srv)
 {
-    struct ports_rule rule = {srv->opt.port_offset, srv->opt.ephemeral};
+    struct ports_rule rule = {port_offset(&srv->opt), srv->opt.ephemeral};
     return rule;
 }
 

@@ -37,6 +37,7 @@ struct server_options {
     bool allow_readable_keys; /* serve keys other users can read */
     int dashboard_port; /* -1: no dashboard */
     int workers; /* event loops, each on its own thread */
+    enum protocol_id protocol; /* every scenario is wrapped in it */
 };
 
 /* Where the scenarios come from, kept for SIGHUP. */

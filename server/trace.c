@@ -27,8 +27,11 @@ void trace_accepted(const struct trace *t, int port)
     ev_begin(&ev, t, "accepted");
     log_ev_str(&ev, "peer", t->peer);
     log_ev_int(&ev, "port", port);
-    log_ev_msg(&ev, "connection from %s to port %d (%s)", t->peer, port,
-               t->scenario->title);
+    if (t->protocol != NULL)
+        log_ev_str(&ev, "protocol", t->protocol);
+    log_ev_msg(&ev, "connection from %s to port %d (%s%s%s)", t->peer, port,
+               t->scenario->title, t->protocol ? ", over " : "",
+               t->protocol ? t->protocol : "");
     log_ev_end(&ev);
 }
 
@@ -254,7 +257,9 @@ void trace_describe(const struct trace *t, enum scenario_outcome o, int sent,
     switch (o) {
     case SCENARIO_OUTCOME_COMPLETED:
         snprintf(out, size, "the handshake completed%s",
-                 t->http_status ? " and the page was served" : "");
+                 !t->http_status ? ""
+                 : t->dialogue   ? " and the dialogue was answered"
+                                 : " and the page was served");
         break;
     case SCENARIO_OUTCOME_CLIENT_ALERT:
         alert_describe(received, name, sizeof(name));
@@ -325,18 +330,28 @@ void trace_close(const struct trace *t, int sent, int received)
     if (sent >= 0)
         trace_alert(t, "sent", sent);
     struct log_ev ev;
+    const struct dialogue *d = t->dialogue;
+    if (d != NULL && d->misstep != NULL) {
+        ev_begin(&ev, t, "misstep");
+        log_ev_str(&ev, "step", d->step);
+        log_ev_msg(&ev, "%s (at %s)", d->misstep, d->step);
+        log_ev_end(&ev);
+    }
     ev_begin(&ev, t, "closed");
     log_ev_str(&ev, "close", end_names[t->end]);
     log_ev_str(&ev, "reason", t->reason ? t->reason : "closed");
     log_ev_str(&ev, "detail", t->detail);
+    if (d != NULL)
+        log_ev_str(&ev, "dialogue_step", d->step);
     log_ev_int(&ev, "bytes_in", (int64_t)t->bytes_in);
     log_ev_int(&ev, "bytes_out", (int64_t)t->bytes_out);
-    log_ev_msg(&ev, "%s after %llu ms (%llu bytes in, %llu out): %s%s%s",
+    log_ev_msg(&ev, "%s after %llu ms (%llu bytes in, %llu out): %s%s%s%s%s",
                end_words[t->end], (unsigned long long)t->ms,
                (unsigned long long)t->bytes_in,
                (unsigned long long)t->bytes_out,
                t->reason ? t->reason : "closed", t->detail[0] ? ": " : "",
-               t->detail);
+               t->detail, d ? "; the dialogue's last step: " : "",
+               d ? (d->step[0] ? d->step : "none") : "");
     log_ev_end(&ev);
     trace_verdict(t, sent, received);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "dialogue.h"
 #include "hello.h"
 #include "scenario.h"
 
@@ -29,6 +30,8 @@ enum trace_end {
  * things happen, and sets ms before each event. */
 struct trace {
     const struct scenario *scenario;
+    const char *protocol; /* "smtp"; NULL: HTTPS */
+    const struct dialogue *dialogue; /* the protocol's; NULL: HTTPS */
     uint64_t id;
     uint64_t ms; /* since the accept, for the next event */
     char peer[64];
@@ -63,7 +66,8 @@ void trace_handshake_failed(const struct trace *t);
 void trace_request(const struct trace *t, const struct app_request *req);
 /* The request is in; a renegotiation now demands a certificate. */
 void trace_renegotiate(const struct trace *t);
-/* The alerts (-1: none) either side sent, the closed event and the
+/* The alerts (-1: none) either side sent, what the client did wrong in
+ * a dialogue, the closed event (with the dialogue's last step) and the
  * verdict: the connection's last lines. */
 void trace_close(const struct trace *t, int sent, int received);
 

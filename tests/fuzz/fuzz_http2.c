@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(st != NULL);
     struct buf out;
     buf_init(&out);
-    FUZZ_CHECK(http2_app.open(st, &out) == 0);
+    FUZZ_CHECK(http2_app.open(st, NULL, &out) == 0);
     FUZZ_CHECK(buf_pending(&out) > 0);
 
     struct app_request req;

@@ -5,6 +5,10 @@ names, and checks the exit code and that the message appears in what the
 client printed ("A || B": either A or B appears). Adding a scenario file
 with expectations adds its tests.
 
+Expectations under another protocol ([expect.smtp.curl]) run against a
+server started with --protocol smtp: one server per protocol the chosen
+scenarios have expectations for (or only --protocol's).
+
 Each run is for one client generation. bookworm (the default) runs
 Debian 12's packaged clients by absolute path on this host, and our own
 clients. trixie runs Debian 13's curl, openssl, python3 and gnutls-cli
@@ -62,6 +66,11 @@ VERSION_COMMANDS = {
              lambda out: out.strip()),
     "nghttp": ("/usr/bin/nghttp --version",
                lambda out: out.split("\n")[0].split()[-1].replace("/", " ")),
+    "psql": ("/usr/bin/psql --version", lambda out: out.strip()),
+    # "/usr/bin/mariadb  Ver 15.1 Distrib 10.11.14-MariaDB, for debian-linux-gnu ..."
+    "mariadb": ("/usr/bin/mariadb --version",
+                lambda out: "MariaDB " + out.split("Distrib ")[1].split("-")[0]
+                if "Distrib " in out else out.strip()),
 }
 
 
@@ -111,75 +120,29 @@ def run_client(command, timeout, root):
 
 def label(scenario, e, generation):
     variant = "." + e["variant"] if e["variant"] else ""
-    return "%s [expect.%s%s] (%s)" % (scenario["name"], e["client"], variant,
-                                      generation["verified_with"])
+    protocol = "" if e["protocol"] == "https" else e["protocol"] + "."
+    return "%s [expect.%s%s%s] (%s)" % (scenario["name"], protocol, e["client"], variant,
+                                        generation["verified_with"])
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--shakedown", default=os.path.join(TOP, "build", "shakedown"))
-    p.add_argument("--scenarios", default="scenarios")
-    p.add_argument("--certs", default="certs")
-    p.add_argument("--only", help="comma-separated scenario names (default: all)")
-    p.add_argument("--client", help="run only this client's expectations")
-    p.add_argument("--timeout", type=int, default=30, help="seconds per client run")
-    p.add_argument("--show", action="store_true",
-                   help="print every client's output, matched or not")
-    p.add_argument("--generation", default="bookworm",
-                   help="the client generation: bookworm (this host's Debian 12 "
-                        "clients) or trixie (a client root's)")
-    p.add_argument("--root", help="the generation's client root (scripts/client-root.sh); "
-                                  "default build/roots/GENERATION")
-    a = p.parse_args()
-    root = None
-    if a.generation != "bookworm":
-        root = os.path.abspath(a.root or os.path.join(TOP, "build", "roots", a.generation))
-        if not os.path.isfile(os.path.join(root, ".shakedown-root")):
-            msg = ("no %s client root at %s: make it with scripts/client-root.sh %s "
-                   "(or ./scripts/test.sh --trixie)" % (a.generation, root, a.generation))
-            if os.environ.get("SHAKEDOWN_REQUIRE_TRIXIE") == "1":
-                print("FAIL " + msg)
-                print("0 passed, 1 failed")
-                return 1
-            print("skip: " + msg)
-            return 77
+def listing_for(a, base, protocol):
+    """The --list --json document under protocol, or None when none of
+    the chosen scenarios is served over it."""
+    r = subprocess.run([a.shakedown, "--list", "--json", "--protocol", protocol] + base,
+                       cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        if b"is not served over" in r.stderr:
+            return None
+        sys.exit("shakedown --list --protocol %s failed:\n%s" % (protocol, r.stderr.decode()))
+    return json.loads(r.stdout)
 
-    base = ["--scenarios", a.scenarios, "--certs", a.certs]
-    if a.only:
-        base += ["--only", a.only]
-    listing = subprocess.run([a.shakedown, "--list", "--json"] + base, cwd=TOP,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if listing.returncode != 0:
-        sys.exit("shakedown --list failed:\n" + listing.stderr.decode())
-    doc = json.loads(listing.stdout)
-    catalogue = doc["scenarios"]
-    gens = {g["name"]: g for g in doc["generations"]}
-    if a.generation not in gens:
-        sys.exit("unknown client generation %r (known: %s)" % (a.generation, ", ".join(gens)))
-    declared = gens[a.generation]["clients"]
 
-    def generation_of(e):
-        """The entry as this generation shows it, or None when the client
-        is not run from this generation (our own clients, a browser)."""
-        for g in e["generations"]:
-            if g["name"] == a.generation:
-                return g
-        return None
-
-    used = {e["client"] for s in catalogue for e in s["expect"]
-            if generation_of(e) and (not a.client or e["client"] == a.client)}
-    problems = client_versions(used, declared, root)
-    if problems:
-        for problem in problems:
-            print("FAIL client version: %s; the catalogue's %s expectations were verified "
-                  "with other versions (install Debian's packages: scripts/setup.sh)"
-                  % (problem, a.generation))
-        print("0 passed, %d failed" % len(problems))
-        return 1
-
+def run_protocol(a, base, protocol, catalogue, generation_of, root):
+    """Runs the expectations of one protocol against a server of its own;
+    returns (passed, failed, skipped)."""
     with tempfile.TemporaryDirectory(prefix="shakedown-catalogue-") as workdir:
-        proc, log, log_path, ports = start_server(a.shakedown, base, workdir)
+        proc, log, log_path, ports = start_server(a.shakedown, base + ["--protocol", protocol],
+                                                  workdir)
         port_of = {s["name"]: s["port"] for s in ports["scenarios"]}
         passed = failed = skipped = 0
         try:
@@ -189,7 +152,7 @@ def main():
                           % (scenario["name"], scenario["unavailable_reason"]))
                     skipped += 1
                     continue
-                if not scenario["expect"]:
+                if not scenario["expect"] and protocol == "https":
                     print("FAIL %s: no [expect.*] entries" % scenario["name"])
                     failed += 1
                 for e in scenario["expect"]:
@@ -235,11 +198,85 @@ def main():
                 proc.wait()
             log.close()
         if failed or a.show:
-            print("---- server log ----")
+            print("---- server log (--protocol %s) ----" % protocol)
             print(open(log_path).read().rstrip())
         if proc.returncode != 0:
             print("FAIL shakedown exited with %d after SIGTERM" % proc.returncode)
             failed += 1
+    return passed, failed, skipped
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shakedown", default=os.path.join(TOP, "build", "shakedown"))
+    p.add_argument("--scenarios", default="scenarios")
+    p.add_argument("--certs", default="certs")
+    p.add_argument("--only", help="comma-separated scenario names (default: all)")
+    p.add_argument("--client", help="run only this client's expectations")
+    p.add_argument("--protocol", help="run only this protocol's expectations (https, smtp, ...)")
+    p.add_argument("--timeout", type=int, default=30, help="seconds per client run")
+    p.add_argument("--show", action="store_true",
+                   help="print every client's output, matched or not")
+    p.add_argument("--generation", default="bookworm",
+                   help="the client generation: bookworm (this host's Debian 12 "
+                        "clients) or trixie (a client root's)")
+    p.add_argument("--root", help="the generation's client root (scripts/client-root.sh); "
+                                  "default build/roots/GENERATION")
+    a = p.parse_args()
+    root = None
+    if a.generation != "bookworm":
+        root = os.path.abspath(a.root or os.path.join(TOP, "build", "roots", a.generation))
+        if not os.path.isfile(os.path.join(root, ".shakedown-root")):
+            msg = ("no %s client root at %s: make it with scripts/client-root.sh %s "
+                   "(or ./scripts/test.sh --trixie)" % (a.generation, root, a.generation))
+            if os.environ.get("SHAKEDOWN_REQUIRE_TRIXIE") == "1":
+                print("FAIL " + msg)
+                print("0 passed, 1 failed")
+                return 1
+            print("skip: " + msg)
+            return 77
+
+    base = ["--scenarios", a.scenarios, "--certs", a.certs]
+    if a.only:
+        base += ["--only", a.only]
+    first = listing_for(a, base, "https")
+    protocols = [a.protocol] if a.protocol else first["protocols"]
+    listings = {}
+    for protocol in protocols:
+        doc = first if protocol == "https" else listing_for(a, base, protocol)
+        if doc is not None:
+            listings[protocol] = doc
+    gens = {g["name"]: g for g in first["generations"]}
+    if a.generation not in gens:
+        sys.exit("unknown client generation %r (known: %s)" % (a.generation, ", ".join(gens)))
+    declared = gens[a.generation]["clients"]
+
+    def generation_of(e):
+        """The entry as this generation shows it, or None when the client
+        is not run from this generation (our own clients, a browser)."""
+        for g in e["generations"]:
+            if g["name"] == a.generation:
+                return g
+        return None
+
+    used = {e["client"] for doc in listings.values() for s in doc["scenarios"]
+            for e in s["expect"] if generation_of(e) and (not a.client or e["client"] == a.client)}
+    problems = client_versions(used, declared, root)
+    if problems:
+        for problem in problems:
+            print("FAIL client version: %s; the catalogue's %s expectations were verified "
+                  "with other versions (install Debian's packages: scripts/setup.sh)"
+                  % (problem, a.generation))
+        print("0 passed, %d failed" % len(problems))
+        return 1
+
+    passed = failed = skipped = 0
+    for protocol, doc in listings.items():
+        if protocol != "https" and not any(s["expect"] for s in doc["scenarios"]):
+            continue  # nothing to run over it: no server
+        p_, f_, s_ = run_protocol(a, base, protocol, doc["scenarios"], generation_of, root)
+        passed, failed, skipped = passed + p_, failed + f_, skipped + s_
     print("%d passed, %d failed" % (passed, failed))
     if failed:
         return 1

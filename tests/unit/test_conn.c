@@ -352,7 +352,7 @@ static void rig_start(struct rig *r, const char *ini,
     if (scenario_load_string(&set, ini, "test_conn.ini", &d) != 0)
         fail_msg("%s:%d: %s", d.file, d.line, d.msg);
     assert_int_equal(set.count, 1);
-    r->entry = entry_new(&set.items[0], &(struct entry_files){"certs", false});
+    r->entry = entry_new(&set.items[0], &(struct entry_options){"certs", false, PROTOCOL_HTTPS});
     scenario_set_free(&set);
     assert_non_null(r->entry);
     r->entry_refs = r->entry->refs;

@@ -178,7 +178,7 @@ static void *server_open(struct buf *out)
 {
     void *st = calloc(1, http2_app.size);
     assert_non_null(st);
-    assert_int_equal(http2_app.open(st, out), 0);
+    assert_int_equal(http2_app.open(st, NULL, out), 0);
     assert_true(buf_pending(out) >= 9);
     assert_int_equal(buf_head(out)[3], NGHTTP2_SETTINGS);
     return st;

@@ -15,6 +15,7 @@
 static void test_none_hands_over_at_once(void **state)
 {
     struct buf in, out;
+    struct dialogue d = {0};
     const char *why = NULL;
     (void)state;
     buf_init(&in);
@@ -22,11 +23,11 @@ static void test_none_hands_over_at_once(void **state)
     assert_string_equal(preamble_none.name, "none");
     assert_int_equal(preamble_none.size, 0);
     /* At accept: nothing has arrived, nothing is said. */
-    assert_int_equal(preamble_none.input(NULL, &in, &out, &why), PREAMBLE_TLS);
+    assert_int_equal(preamble_none.input(NULL, &d, &in, &out, &why), PREAMBLE_TLS);
     assert_int_equal(buf_pending(&out), 0);
     /* A ClientHello's first bytes stay where the TLS layer reads them. */
     assert_int_equal(buf_append(&in, "\x16\x03\x01\x00\x05", 5), 0);
-    assert_int_equal(preamble_none.input(NULL, &in, &out, &why), PREAMBLE_TLS);
+    assert_int_equal(preamble_none.input(NULL, &d, &in, &out, &why), PREAMBLE_TLS);
     assert_int_equal(buf_pending(&in), 5);
     assert_memory_equal(buf_head(&in), "\x16\x03\x01\x00\x05", 5);
     assert_int_equal(buf_pending(&out), 0);

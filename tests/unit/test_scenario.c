@@ -910,7 +910,9 @@ static void test_sni_fault_actions(void **state)
 
 /* The clients an [expect.CLIENT] section may name, as the loader lists
  * them. */
-#define KNOWN_CLIENTS "curl, openssl, python, gnutls, grpc, nghttp, wolfssl, chromium"
+#define KNOWN_CLIENTS                                                          \
+    "curl, openssl, python, gnutls, grpc, nghttp, psql, mariadb, wolfssl, "   \
+    "chromium"
 
 static void test_expect_clients(void **state)
 {
@@ -1001,6 +1003,60 @@ static void test_expect_request(void **state)
                  "[expect.curl] request: \"%s\" is not yes or no", bad[i]);
         assert_load_error(t, 13, msg);
     }
+}
+
+/* [scenario] served_over names where the scenario is served (every
+ * protocol when unsaid), and [expect.PROTOCOL.CLIENT] expectations must
+ * be for one of them. */
+static void test_protocols(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "[expect.smtp.curl]\nexit = 60\nmessage = m\n"
+                            "[expect.curl]\nexit = 0\nmessage = n\n"
+                            "[expect.postgres.psql.v]\nexit = 2\n"
+                            "message = p\n");
+    const struct scenario *s = &set.items[0];
+    assert_int_equal(s->protocols, 0);
+    assert_true(scenario_serves(s, PROTOCOL_HTTPS));
+    assert_true(scenario_serves(s, PROTOCOL_MYSQL));
+    assert_int_equal(s->n_expect, 3);
+    assert_int_equal(s->expect[0].protocol, PROTOCOL_SMTP);
+    assert_string_equal(s->expect[0].client, "curl");
+    assert_string_equal(s->expect[0].variant, "");
+    assert_int_equal(s->expect[1].protocol, PROTOCOL_HTTPS);
+    assert_int_equal(s->expect[2].protocol, PROTOCOL_POSTGRES);
+    assert_string_equal(s->expect[2].client, "psql");
+    assert_string_equal(s->expect[2].variant, "v");
+    scenario_set_free(&set);
+
+    char text[1024];
+    assert_loads(&set, text_with(text, sizeof(text), "explain",
+                                 "Why.\nserved_over = https, smtp"));
+    s = &set.items[0];
+    assert_true(scenario_serves(s, PROTOCOL_HTTPS));
+    assert_true(scenario_serves(s, PROTOCOL_SMTP));
+    assert_false(scenario_serves(s, PROTOCOL_IMAP));
+    scenario_set_free(&set);
+
+    assert_load_error(text_with(text, sizeof(text), "explain",
+                                "Why.\nserved_over = https, smtp2"),
+                      7,
+                      "[scenario] served_over: \"smtp2\" is not one of https, "
+                      "smtp, smtps, imap, imaps, pop3, pop3s, ftp, ftps, "
+                      "postgres, mysql (or all)");
+    text_with(text, sizeof(text), "explain", "Why.\nserved_over = https");
+    strcat(text, "[expect.imap.curl]\nexit = 0\nmessage = m\n");
+    assert_load_error(text, 11,
+                      "[expect.imap.curl]: the scenario is not served over "
+                      "imap (see [scenario] served_over)");
+    assert_load_error(GOOD "[expect.smtp.curl]\nexit = 0\nmessage = m\n"
+                           "[expect.smtp.curl]\n",
+                      13,
+                      "[expect.smtp.curl] appears twice (first at line 10)");
+    assert_load_error(GOOD "[expect.smtp.wget]\n", 10,
+                      "[expect.smtp.wget]: unknown client \"wget\" (known: "
+                      KNOWN_CLIENTS ")");
 }
 
 static void test_expect_sections_bad(void **state)
@@ -1712,13 +1768,13 @@ static void test_unknown_section(void **state)
     (void)state;
     assert_load_error(GOOD "[ciphers]\nx = 1\n", 10,
                       "unknown section [ciphers] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(HEAD "[TLS]\n", 7,
                       "unknown section [TLS] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(GOOD "[expect]\n", 10,
                       "unknown section [expect] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_unknown_key(void **state)
@@ -1726,7 +1782,7 @@ static void test_unknown_key(void **state)
     (void)state;
     assert_load_error(HEAD "prot = 1\n" TLS, 7,
                       "[scenario] unknown key \"prot\" (known: name, title, "
-                      "category, port, explain, outcome)");
+                      "category, port, explain, outcome, served_over)");
     assert_load_error(GOOD "ciphrs = RC4\n", 10,
                       "[tls] unknown key \"ciphrs\" (known: versions, "
                       "ciphers, cert, key, chain, dh_params, ocsp_staple, "
@@ -1795,7 +1851,7 @@ static void test_syntax_error(void **state)
     /* ... and a section error before a syntax error likewise. */
     assert_load_error(HEAD "[bogus]\noops\n", 7,
                       "unknown section [bogus] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_first_error_wins(void **state)
@@ -2149,7 +2205,7 @@ static void test_load_file_error_names_file(void **state)
     assert_int_equal(d.line, 10);
     assert_string_equal(d.msg, "unknown section [tsl] (known: scenario, "
                                "tls, client_auth, sni, alpn, fault, "
-                               "expect.CLIENT[.VARIANT])");
+                               "expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_int_equal(set.count, 0);
     scenario_set_free(&set);
 }
@@ -2519,6 +2575,7 @@ int main(void)
         cmocka_unit_test(test_expect_clients),
         cmocka_unit_test(test_expect_values_bad),
         cmocka_unit_test(test_expect_request),
+        cmocka_unit_test(test_protocols),
         cmocka_unit_test(test_expect_sections_bad),
         cmocka_unit_test(test_expect_too_many),
         cmocka_unit_test(test_expect_exit_alternatives),

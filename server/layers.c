@@ -1,0 +1,33 @@
+/* The protocol table's layers. */
+#include "layers.h"
+
+#include "mysql.h"
+#include "postgres.h"
+#include "smtp.h"
+
+static const struct {
+    const struct preamble_ops *preamble;
+    const struct app_ops *app;
+} layers[PROTOCOL_COUNT] = {
+    [PROTOCOL_HTTPS] = {&preamble_none, NULL},
+    [PROTOCOL_SMTP] = {&smtp_preamble, &smtp_app},
+    [PROTOCOL_SMTPS] = {&preamble_none, &smtps_app},
+    [PROTOCOL_POSTGRES] = {&postgres_preamble, &postgres_app},
+    [PROTOCOL_MYSQL] = {&mysql_preamble, &mysql_app},
+};
+
+const struct preamble_ops *layers_preamble(enum protocol_id p)
+{
+    return (unsigned)p < PROTOCOL_COUNT ? layers[p].preamble : NULL;
+}
+
+const struct app_ops *layers_app(enum protocol_id p)
+{
+    return (unsigned)p < PROTOCOL_COUNT ? layers[p].app : NULL;
+}
+
+bool layers_available(enum protocol_id p)
+{
+    return (unsigned)p < PROTOCOL_COUNT && layers[p].preamble != NULL &&
+           (p == PROTOCOL_HTTPS || layers[p].app != NULL);
+}

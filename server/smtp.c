@@ -1,0 +1,422 @@
+/*
+ * The SMTP dialogue. Before TLS: the greeting, EHLO offering STARTTLS and
+ * the go-ahead (RFC 3207 section 4). After it: EHLO again (RFC 3207
+ * section 4.2: the client forgets what it knew), AUTH taken on trust,
+ * MAIL (the request the connection answers), RCPT, DATA accepted and
+ * dropped, QUIT.
+ */
+#include "smtp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "line.h"
+
+/* Syntax errors in a row before the server gives up on the client. */
+#define SMTP_MAX_ERRORS 3
+
+static const char *const CREDENTIALS = "the client sent credentials without TLS";
+
+static int greet(const struct dialogue *d, struct buf *out)
+{
+    return line_say(out, "220 %s ESMTP shakedown scenario %s", d->host,
+                    d->scenario);
+}
+
+/* EHLO's answer (RFC 5321 section 4.1.1.1): the greeting line, then one
+ * line per extension, the last with a space after its code. */
+static int ehlo(const struct dialogue *d, const char *client, bool tls,
+                struct buf *out)
+{
+    int rc = line_say(out, "250-%s greets %s", d->host,
+                      client[0] ? client : "you");
+    rc |= line_say(out, "250-SIZE %d", SMTP_MAX_MESSAGE);
+    rc |= line_say(out, "250-8BITMIME");
+    /* Before TLS, AUTH is offered only where STARTTLS was stripped: a
+     * client that takes the offer sends its password in the clear. */
+    if (tls || d->strip)
+        rc |= line_say(out, "250-AUTH PLAIN LOGIN");
+    if (!tls && !d->strip)
+        rc |= line_say(out, "250-STARTTLS");
+    rc |= line_say(out, "250 ENHANCEDSTATUSCODES");
+    return rc;
+}
+
+/* ---- before TLS -------------------------------------------------------- */
+
+struct smtp_preamble_state {
+    bool greeted;
+    bool auth_due; /* AUTH without its credentials: they come next */
+    int errors;
+};
+
+static enum preamble_result close_with(struct buf *out, const char *reply,
+                                       const char **why, const char *reason)
+{
+    *why = reason;
+    (void)line_say(out, "%s", reply); /* closing either way */
+    return PREAMBLE_CLOSE;
+}
+
+static enum preamble_result credentials(struct dialogue *d, struct buf *out,
+                                        const char **why,
+                                        const char *misstep)
+{
+    d->misstep = misstep;
+    return close_with(out, "530 5.7.0 Must issue a STARTTLS command first",
+                      why, misstep);
+}
+
+static enum preamble_result starttls(struct dialogue *d, const char *arg,
+                                     struct buf *out)
+{
+    if (d->strip)
+        return line_say(out, "502 5.5.1 Command not implemented")
+                   ? PREAMBLE_CLOSE
+                   : PREAMBLE_MORE;
+    if (d->refuse)
+        return line_say(out, "454 4.7.0 TLS not available due to temporary "
+                             "reason")
+                   ? PREAMBLE_CLOSE
+                   : PREAMBLE_MORE;
+    if (arg[0] != '\0') /* RFC 3207 section 4: no parameters */
+        return line_say(out, "501 5.5.4 Syntax: STARTTLS") ? PREAMBLE_CLOSE
+                                                              : PREAMBLE_MORE;
+    if (line_say(out, "220 2.0.0 Ready to start TLS") != 0 ||
+        (d->inject != NULL &&
+         buf_append(out, d->inject, strlen(d->inject)) != 0))
+        return PREAMBLE_CLOSE;
+    return PREAMBLE_TLS;
+}
+
+static enum preamble_result pre_command(struct smtp_preamble_state *st,
+                                        struct dialogue *d, const char *verb,
+                                        const char *arg, struct buf *out,
+                                        const char **why)
+{
+    int rc = 0;
+    if (st->auth_due)
+        return credentials(d, out, why, CREDENTIALS);
+    if (strcmp(verb, "EHLO") == 0) {
+        rc = ehlo(d, arg, false, out);
+    } else if (strcmp(verb, "HELO") == 0) {
+        rc = line_say(out, "250 %s", d->host);
+    } else if (strcmp(verb, "STARTTLS") == 0) {
+        st->errors = 0;
+        return starttls(d, arg, out);
+    } else if (strcmp(verb, "AUTH") == 0) {
+        /* With its initial response (RFC 4954 section 4) the
+         * credentials are on this line; without, on the next. */
+        if (strchr(arg, ' ') != NULL)
+            return credentials(d, out, why, CREDENTIALS);
+        st->auth_due = true;
+        rc = line_say(out, "334 ");
+    } else if (strcmp(verb, "MAIL") == 0) {
+        return credentials(d, out, why, "the client sent mail without TLS");
+    } else if (strcmp(verb, "RSET") == 0 || strcmp(verb, "NOOP") == 0) {
+        rc = line_say(out, "250 2.0.0 OK");
+    } else if (strcmp(verb, "QUIT") == 0) {
+        return close_with(out, "221 2.0.0 Bye", why,
+                          "the client quit before TLS");
+    } else {
+        if (++st->errors >= SMTP_MAX_ERRORS)
+            return close_with(out, "421 4.7.0 Too many errors", why,
+                              "the client sent commands that are not SMTP");
+        return line_say(out, "500 5.5.2 Command not recognized")
+                   ? PREAMBLE_CLOSE
+                   : PREAMBLE_MORE;
+    }
+    st->errors = 0;
+    return rc ? PREAMBLE_CLOSE : PREAMBLE_MORE;
+}
+
+static enum preamble_result pre_input(void *state, struct dialogue *d,
+                                      struct buf *in, struct buf *out,
+                                      const char **why)
+{
+    struct smtp_preamble_state *st = state;
+    char line[DIALOGUE_MAX_LINE], verb[16];
+    if (!st->greeted) {
+        st->greeted = true;
+        dialogue_at(d, "greeting");
+        if (greet(d, out) != 0)
+            return PREAMBLE_CLOSE;
+    }
+    for (;;) {
+        /* A ClientHello where a command was due: the client takes this
+         * port for implicit TLS (SMTPS). */
+        if (d->commands == 0 && buf_pending(in) > 0 &&
+            buf_head(in)[0] == 0x16) {
+            *why = "the client started TLS without STARTTLS";
+            return PREAMBLE_CLOSE;
+        }
+        switch (line_take(in, line, sizeof(line))) {
+        case LINE_MORE:
+            return PREAMBLE_MORE;
+        case LINE_TOO_LONG:
+            return close_with(out, "500 5.5.2 Line too long", why,
+                              "the client sent a line over the limit");
+        case LINE_OK:
+            break;
+        }
+        const char *arg = line_verb(line, verb, sizeof(verb));
+        if (!dialogue_step(d, verb))
+            return close_with(out, "421 4.7.0 Too many commands", why,
+                              "the client sent too many commands");
+        enum preamble_result r = pre_command(st, d, verb, arg, out, why);
+        if (r != PREAMBLE_MORE)
+            return r;
+    }
+}
+
+static void pre_clear(void *state)
+{
+    (void)state;
+}
+
+const struct preamble_ops smtp_preamble = {
+    .name = "smtp",
+    .size = sizeof(struct smtp_preamble_state),
+    .input = pre_input,
+    .clear = pre_clear,
+};
+
+/* ---- after TLS --------------------------------------------------------- */
+
+struct smtp_app_state {
+    struct dialogue *d;
+    struct buf in;
+    bool answered; /* the first MAIL was the connection's request */
+    bool mail;     /* a transaction is open (MAIL accepted) */
+    int rcpts;
+    bool data;     /* reading the message, up to its lone dot */
+    size_t message_bytes;
+    int auth_due; /* AUTH lines still to come */
+    int errors;
+    const char *bad; /* what respond(400) says */
+};
+
+static int app_open(void *state, struct dialogue *d, struct buf *out)
+{
+    struct smtp_app_state *st = state;
+    (void)out;
+    st->d = d;
+    return 0;
+}
+
+static int smtps_open(void *state, struct dialogue *d, struct buf *out)
+{
+    app_open(state, d, out);
+    dialogue_at(d, "greeting");
+    return greet(d, out);
+}
+
+/* The message itself (RFC 5321 section 4.1.1.4): read to the lone dot,
+ * kept nowhere. */
+static enum app_result data_line(struct smtp_app_state *st, const char *line,
+                                 struct buf *out)
+{
+    if (strcmp(line, ".") != 0) {
+        st->message_bytes += strlen(line) + 2;
+        if (st->message_bytes > SMTP_MAX_MESSAGE) {
+            st->bad = "552 5.3.4 Message too big";
+            return APP_BAD;
+        }
+        return APP_MORE;
+    }
+    st->data = st->mail = false;
+    st->rcpts = 0;
+    dialogue_at(st->d, "end of DATA");
+    return line_say(out, "250 2.0.0 Accepted by shakedown scenario %s and "
+                         "dropped",
+                    st->d->scenario)
+               ? APP_ERROR
+               : APP_MORE;
+}
+
+/* AUTH PLAIN or LOGIN (RFC 4954), taken on trust: any credentials do. */
+static enum app_result auth(struct smtp_app_state *st, const char *arg,
+                            struct buf *out)
+{
+    char mech[16];
+    const char *initial = line_verb(arg, mech, sizeof(mech));
+    if (strcmp(mech, "PLAIN") == 0) {
+        st->auth_due = initial[0] ? 0 : 1;
+    } else if (strcmp(mech, "LOGIN") == 0) {
+        st->auth_due = initial[0] ? 1 : 2;
+    } else {
+        return line_say(out, "504 5.5.4 Unrecognized authentication type")
+                   ? APP_ERROR
+                   : APP_MORE;
+    }
+    if (st->auth_due == 0)
+        return line_say(out, "235 2.7.0 Authentication successful")
+                   ? APP_ERROR
+                   : APP_MORE;
+    /* LOGIN asks "Username:" then "Password:", base64-encoded. */
+    const char *ask = strcmp(mech, "PLAIN") == 0 ? ""
+                      : st->auth_due == 2        ? "VXNlcm5hbWU6"
+                                                 : "UGFzc3dvcmQ6";
+    return line_say(out, "334 %s", ask) ? APP_ERROR : APP_MORE;
+}
+
+static enum app_result auth_line(struct smtp_app_state *st, struct buf *out)
+{
+    if (--st->auth_due > 0)
+        return line_say(out, "334 UGFzc3dvcmQ6") ? APP_ERROR : APP_MORE;
+    return line_say(out, "235 2.7.0 Authentication successful") ? APP_ERROR
+                                                                 : APP_MORE;
+}
+
+static enum app_result reply(struct buf *out, const char *text)
+{
+    return line_say(out, "%s", text) ? APP_ERROR : APP_MORE;
+}
+
+static enum app_result mail(struct smtp_app_state *st, const char *arg,
+                            struct app_request *req, struct buf *out)
+{
+    if (st->mail)
+        return reply(out, "503 5.5.1 Nested MAIL command");
+    if (st->answered) {
+        st->mail = true;
+        return reply(out, "250 2.1.0 Sender OK");
+    }
+    st->answered = true;
+    if (strncasecmp(arg, "FROM:", 5) == 0)
+        arg += 5;
+    snprintf(req->method, sizeof(req->method), "MAIL");
+    snprintf(req->target, sizeof(req->target), "%s", arg);
+    req->protocol = "SMTP";
+    req->grpc = false;
+    return APP_REQUEST;
+}
+
+static enum app_result app_command(struct smtp_app_state *st,
+                                   const char *verb, const char *arg,
+                                   struct app_request *req, struct buf *out)
+{
+    if (strcmp(verb, "EHLO") == 0) {
+        st->mail = false;
+        st->rcpts = 0;
+        return ehlo(st->d, arg, true, out) ? APP_ERROR : APP_MORE;
+    }
+    if (strcmp(verb, "HELO") == 0)
+        return line_say(out, "250 %s", st->d->host) ? APP_ERROR : APP_MORE;
+    if (strcmp(verb, "AUTH") == 0)
+        return auth(st, arg, out);
+    if (strcmp(verb, "MAIL") == 0)
+        return mail(st, arg, req, out);
+    if (strcmp(verb, "RCPT") == 0) {
+        if (!st->mail)
+            return reply(out, "503 5.5.1 MAIL first");
+        st->rcpts++;
+        return reply(out, "250 2.1.5 Recipient OK");
+    }
+    if (strcmp(verb, "DATA") == 0) {
+        if (st->rcpts == 0)
+            return reply(out, "503 5.5.1 RCPT first");
+        st->data = true;
+        st->message_bytes = 0;
+        return reply(out, "354 End data with <CR><LF>.<CR><LF>");
+    }
+    if (strcmp(verb, "RSET") == 0) {
+        st->mail = false;
+        st->rcpts = 0;
+        return reply(out, "250 2.0.0 OK");
+    }
+    if (strcmp(verb, "NOOP") == 0)
+        return reply(out, "250 2.0.0 OK");
+    if (strcmp(verb, "STARTTLS") == 0)
+        return reply(out, "503 5.5.1 TLS already active");
+    if (strcmp(verb, "QUIT") == 0)
+        return line_say(out, "221 2.0.0 Bye") ? APP_ERROR : APP_DONE;
+    if (++st->errors >= SMTP_MAX_ERRORS) {
+        st->bad = "421 4.7.0 Too many errors";
+        return APP_BAD;
+    }
+    return reply(out, "500 5.5.2 Command not recognized");
+}
+
+static enum app_result app_input(void *state, const uint8_t *data,
+                                 size_t len, struct app_request *req,
+                                 struct buf *out)
+{
+    struct smtp_app_state *st = state;
+    char line[DIALOGUE_MAX_LINE], verb[16];
+    if (len > 0 && buf_append(&st->in, data, len) != 0)
+        return APP_ERROR;
+    for (;;) {
+        switch (line_take(&st->in, line, sizeof(line))) {
+        case LINE_MORE:
+            return APP_MORE;
+        case LINE_TOO_LONG:
+            st->bad = "500 5.5.2 Line too long";
+            return APP_BAD;
+        case LINE_OK:
+            break;
+        }
+        enum app_result r;
+        if (st->data) {
+            r = data_line(st, line, out);
+        } else if (st->auth_due > 0) {
+            r = auth_line(st, out);
+        } else {
+            const char *arg = line_verb(line, verb, sizeof(verb));
+            if (!dialogue_step(st->d, verb)) {
+                st->bad = "421 4.7.0 Too many commands";
+                return APP_BAD;
+            }
+            int errors = st->errors;
+            r = app_command(st, verb, arg, req, out);
+            if (st->errors == errors)
+                st->errors = 0;
+        }
+        if (r != APP_MORE)
+            return r;
+    }
+}
+
+static int app_respond(void *state, int status, const struct app_page *page,
+                       struct buf *out)
+{
+    struct smtp_app_state *st = state;
+    if (status == 400)
+        return line_say(out, "%s", st->bad ? st->bad : "500 5.5.2 Error") ? -1
+                                                                          : 0;
+    if (status != 200)
+        return line_say(out, "530 5.7.0 %s",
+                        page->note ? page->note : "Refused")
+                   ? -1
+                   : 1;
+    st->mail = true;
+    return line_say(out, "250 2.1.0 Sender OK: shakedown scenario %s over %s",
+                    page->scenario->name, page->version)
+               ? -1
+               : 1;
+}
+
+static void app_clear(void *state)
+{
+    struct smtp_app_state *st = state;
+    buf_free(&st->in);
+}
+
+const struct app_ops smtp_app = {
+    .name = "smtp",
+    .size = sizeof(struct smtp_app_state),
+    .open = app_open,
+    .input = app_input,
+    .respond = app_respond,
+    .clear = app_clear,
+};
+
+const struct app_ops smtps_app = {
+    .name = "smtp",
+    .size = sizeof(struct smtp_app_state),
+    .open = smtps_open,
+    .input = app_input,
+    .respond = app_respond,
+    .clear = app_clear,
+};
