@@ -1,6 +1,7 @@
 /* The protocol table's layers. */
 #include "layers.h"
 
+#include "imap.h"
 #include "mysql.h"
 #include "postgres.h"
 #include "smtp.h"
@@ -12,6 +13,8 @@ static const struct {
     [PROTOCOL_HTTPS] = {&preamble_none, NULL},
     [PROTOCOL_SMTP] = {&smtp_preamble, &smtp_app},
     [PROTOCOL_SMTPS] = {&preamble_none, &smtps_app},
+    [PROTOCOL_IMAP] = {&imap_preamble, &imap_app},
+    [PROTOCOL_IMAPS] = {&preamble_none, &imaps_app},
     [PROTOCOL_POSTGRES] = {&postgres_preamble, &postgres_app},
     [PROTOCOL_MYSQL] = {&mysql_preamble, &mysql_app},
 };

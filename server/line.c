@@ -13,8 +13,10 @@
 enum line_result line_take(struct buf *in, char *out, size_t size)
 {
     size_t avail = buf_pending(in);
+    if (avail == 0) /* an empty buffer may have no storage at all */
+        return size > 1 ? LINE_MORE : LINE_TOO_LONG;
     const char *p = (const char *)buf_head(in);
-    const char *lf = avail > 0 ? memchr(p, '\n', avail) : NULL;
+    const char *lf = memchr(p, '\n', avail);
     if (lf == NULL)
         return avail >= size ? LINE_TOO_LONG : LINE_MORE;
     size_t n = (size_t)(lf - p);

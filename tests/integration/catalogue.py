@@ -23,6 +23,7 @@ missing and SHAKEDOWN_REQUIRE_TRIXIE is not 1 (a skip, reported as such)."""
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,9 +69,10 @@ VERSION_COMMANDS = {
                lambda out: out.split("\n")[0].split()[-1].replace("/", " ")),
     "psql": ("/usr/bin/psql --version", lambda out: out.strip()),
     # "/usr/bin/mariadb  Ver 15.1 Distrib 10.11.14-MariaDB, for debian-linux-gnu ..."
+    # (Debian 12), "/usr/bin/mariadb from 11.8.3-MariaDB, client 15.2 ..." (13).
     "mariadb": ("/usr/bin/mariadb --version",
-                lambda out: "MariaDB " + out.split("Distrib ")[1].split("-")[0]
-                if "Distrib " in out else out.strip()),
+                lambda out: re.sub(r"^.*(?:Distrib|from) ([\d.]+)-MariaDB.*$", r"MariaDB \1",
+                                   out.strip().split("\n")[0])),
 }
 
 
