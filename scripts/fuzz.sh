@@ -7,8 +7,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  per target; 0 replays the seeds and the saved corpus only
-#   TARGET   hello, http, http2, scenario, and the dialogues: imap,
-#            mysql, postgres (default: all)
+#   TARGET   hello, http, http2, scenario, and the dialogues: smtp,
+#            imap, pop3, ftp, mysql, postgres (default: all)
 # Replay one input: build-fuzz/fuzz_TARGET build-fuzz/artifacts/TARGET/FILE
 # FUZZ_CC names another clang (default: clang).
 set -euo pipefail
@@ -16,7 +16,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build-fuzz"
 cc=${FUZZ_CC:-clang}
-all_targets=(hello http http2 scenario imap mysql postgres)
+all_targets=(hello http http2 scenario smtp imap pop3 ftp mysql postgres)
 
 usage() {
   sed -n '2,12s/^# \{0,1\}//p' "$0"
@@ -53,7 +53,10 @@ sources_for() {
     http) echo server/http.c server/buf.c ;;
     http2) echo server/http2.c server/grpc.c server/http.c server/buf.c ;;
     smtp) echo server/smtp.c server/line.c server/dialogue.c server/buf.c ;;
+    smtp) echo server/smtp.c server/line.c server/dialogue.c server/buf.c ;;
     imap) echo server/imap.c server/line.c server/dialogue.c server/buf.c ;;
+    pop3) echo server/pop3.c server/line.c server/dialogue.c server/buf.c ;;
+    ftp) echo server/ftp.c server/line.c server/dialogue.c server/buf.c ;;
     mysql) echo server/mysql.c server/line.c server/dialogue.c server/buf.c ;;
     postgres) echo server/postgres.c server/dialogue.c server/buf.c ;;
     scenario) echo server/scenario.c server/suites.c server/alert.c server/diag.c \

@@ -65,7 +65,9 @@ size_t buf_pending(const struct buf *b)
 
 const uint8_t *buf_head(const struct buf *b)
 {
-    return b->data + b->off;
+    /* A buffer that never held anything has no storage: NULL + 0 is
+     * undefined, so an empty string stands for its (empty) head. */
+    return b->data != NULL ? b->data + b->off : (const uint8_t *)"";
 }
 
 /* An emptied buffer keeps small storage for the next record and gives

@@ -36,7 +36,10 @@
     (ONLY(PROTOCOL_SMTP) | ONLY(PROTOCOL_IMAP) | ONLY(PROTOCOL_POP3) |      \
      ONLY(PROTOCOL_FTP) | ONLY(PROTOCOL_POSTGRES) | ONLY(PROTOCOL_MYSQL))
 /* A mail client sends one short message: tests/clients/mail.txt. curl
- * prints nothing when it succeeds: -v shows the server's answers. */
+ * prints nothing when it succeeds over SMTP, POP3 (no messages) and FTP:
+ * -v shows the server's answers. Over
+ * FTP, -I on the top directory logs in and asks PWD, no data
+ * connection. */
 #define CURL_MAIL " --mail-from sender@example.com --mail-rcpt " \
                   "rcpt@example.com -T tests/clients/mail.txt -v"
 #define CURL_LOGIN " -u shakedown:secret"
@@ -88,16 +91,16 @@ static const struct {
              "imaps://{url_host}:{port}/" CURL_LOGIN,
      {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_IMAPS)},
     {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
-             "pop3://{url_host}:{port}/" CURL_LOGIN,
+             "pop3://{url_host}:{port}/ -v" CURL_LOGIN,
      {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_POP3)},
     {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
-             "pop3s://{url_host}:{port}/" CURL_LOGIN,
+             "pop3s://{url_host}:{port}/ -v" CURL_LOGIN,
      {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_POP3S)},
     {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem --ssl-reqd{resolve}{args} "
-             "ftp://{url_host}:{port}/shakedown.txt -I" CURL_LOGIN,
+             "ftp://{url_host}:{port}/ -I -v" CURL_LOGIN,
      {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_FTP)},
     {"curl", "/usr/bin/curl -sS --cacert certs/ca.pem{resolve}{args} "
-             "ftps://{url_host}:{port}/shakedown.txt -I" CURL_LOGIN,
+             "ftps://{url_host}:{port}/ -I -v" CURL_LOGIN,
      {"curl 7.88", "curl 8.14"}, ONLY(PROTOCOL_FTPS)},
     {"openssl", "/usr/bin/openssl s_client -connect 127.0.0.1:{port}"
                 "{openssl_starttls}{openssl_sni} {openssl_verify} -CAfile "
@@ -485,6 +488,12 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
         json_kv_string(&j, "versions", versions);
         json_kv_string(&j, "explain", s->explain);
         json_kv_string(&j, "file", s->file);
+        json_key(&j, "served_over");
+        json_array_begin(&j);
+        for (int p = 0; p < PROTOCOL_COUNT; p++)
+            if (scenario_serves(s, p))
+                json_string(&j, protocol_get(p)->name);
+        json_array_end(&j);
         json_kv_bool(&j, "available", e->ctx != NULL);
         json_kv_string(&j, "unavailable_reason", e->unavailable);
         json_key(&j, "expect");

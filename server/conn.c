@@ -300,21 +300,14 @@ static void write_some(struct conn *c, size_t n)
 
 static void on_drip(uv_timer_t *t);
 
-/* The server's first flight is ready: trace it and arm a flight fault. */
-static void flight_ready(struct conn *c)
+/* What is queued (the server's first flight, a greeting) is held back
+ * by the fault: dripped, or cut after some bytes and then the action. */
+static void hold_output(struct conn *c, const struct scenario_fault *f,
+                        const char *at, const char *why)
 {
-    const struct scenario_fault *f = &scenario_of(c)->fault;
-    c->flight_seen = true;
-    bool sni = c->ssl != NULL && c->entry->sni_ctx != NULL &&
-               wolfSSL_get_SSL_CTX(c->ssl) == c->entry->sni_ctx;
-    trace_flight(tr(c), buf_pending(&c->enc_out),
-                 sni ? c->entry->sni_chain : c->entry->chain);
-    if (f->at != SCENARIO_AT_SERVER_FLIGHT)
-        return;
     size_t flight = buf_pending(&c->enc_out);
     c->trace.fault_fired = true;
-    trace_action(tr(c), "server_flight", &f->action, f,
-                 "fault at the server's first flight");
+    trace_action(tr(c), at, &f->action, f, why);
     if (f->action.kind == SCENARIO_DRIP) {
         c->out_allowed = 0;
         c->drip_left = flight;
@@ -326,6 +319,20 @@ static void flight_ready(struct conn *c)
     }
     c->out_allowed = fault_flight_limit(f, flight);
     c->then_do = f->action.kind;
+}
+
+/* The server's first flight is ready: trace it and arm a flight fault. */
+static void flight_ready(struct conn *c)
+{
+    const struct scenario_fault *f = &scenario_of(c)->fault;
+    c->flight_seen = true;
+    bool sni = c->ssl != NULL && c->entry->sni_ctx != NULL &&
+               wolfSSL_get_SSL_CTX(c->ssl) == c->entry->sni_ctx;
+    trace_flight(tr(c), buf_pending(&c->enc_out),
+                 sni ? c->entry->sni_chain : c->entry->chain);
+    if (f->at == SCENARIO_AT_SERVER_FLIGHT)
+        hold_output(c, f, "server_flight",
+                    "fault at the server's first flight");
 }
 
 static void flush(struct conn *c)
@@ -437,12 +444,25 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
 static bool step_preamble(struct conn *c)
 {
     const char *why = NULL;
+    const struct scenario *s = scenario_of(c);
+    bool first = !c->greeted;
     enum preamble_result r = c->preamble->input(
         c->preamble_state, &c->dialogue, &c->enc_in, &c->enc_out, &why);
+    c->greeted = true;
+    if (first && s->fault.at == SCENARIO_AT_GREETING &&
+        buf_pending(&c->enc_out) > 0)
+        hold_output(c, &s->fault, "greeting", "fault at the greeting");
+    if (first && r == PREAMBLE_MORE &&
+        s->starttls == SCENARIO_STARTTLS_EARLY) {
+        /* What the client says next is taken for its ClientHello. */
+        dialogue_at(&c->dialogue, "TLS before STARTTLS");
+        r = PREAMBLE_TLS;
+    }
     flush(c);
     switch (r) {
     case PREAMBLE_TLS:
         c->state = CONN_PEEK;
+        c->dialogue.injected = c->dialogue.inject != NULL && !first;
         record_scan_feed(&c->scan, buf_head(&c->enc_in),
                          buf_pending(&c->enc_in));
         return true;
@@ -773,6 +793,7 @@ static bool step_request(struct conn *c)
         respond(c, NULL, 400);
         return false;
     case APP_DONE:
+        c->dialogue.completed = true;
         if (send_clear(c, &c->clear_out)) {
             wolfSSL_shutdown(c->ssl);
             finish(c, "handshake completed, the client ended the dialogue",
@@ -980,6 +1001,10 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
     c->preamble = layers_preamble(entry->protocol);
     c->dialogue.scenario = entry->scenario->name;
     c->dialogue.host = "localhost";
+    c->dialogue.strip = entry->scenario->starttls == SCENARIO_STARTTLS_STRIP;
+    c->dialogue.refuse = entry->scenario->starttls == SCENARIO_STARTTLS_REFUSE;
+    if (entry->scenario->inject)
+        c->dialogue.inject = protocol_get(entry->protocol)->inject;
     if (entry->protocol != PROTOCOL_HTTPS) {
         c->trace.protocol = protocol_get(entry->protocol)->name;
         c->trace.dialogue = &c->dialogue;

@@ -94,6 +94,7 @@ struct conn {
     const struct app_ops *app;
     void *app_state;
     struct app_request request; /* the one being answered */
+    bool greeted;  /* the preamble has had its first call */
     bool answered; /* a dialogue goes on after its request's answer */
     bool app_buffered; /* the layer may hold input it has not read */
     /* Clear text the layer has said and wolfSSL has not yet taken: held

@@ -79,6 +79,8 @@ static const char *const outcome_step[SCENARIO_OUTCOME_COUNT] = {
     [SCENARIO_OUTCOME_FAULT] = "the server's deliberate fault",
     [SCENARIO_OUTCOME_HTTP_ERROR] = "after the handshake: an HTTP error",
     [SCENARIO_OUTCOME_TIMEOUT] = "a timeout cuts the connection",
+    [SCENARIO_OUTCOME_PLAINTEXT] = "before TLS: the client goes on in "
+                                   "plaintext",
 };
 
 static const char *intent_label(const char *intent)

@@ -35,6 +35,10 @@ struct dialogue {
     /* What the client did that it must not: NULL, or static text in
      * words ("the client sent credentials without TLS"). */
     const char *misstep;
+
+    /* Kept by the connection. */
+    bool injected;  /* TLS began with inject sent after the go-ahead */
+    bool completed; /* the client ended the dialogue itself (QUIT) */
 };
 
 /* Records step (truncated to fit) as the dialogue's last step. */

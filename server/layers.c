@@ -1,8 +1,10 @@
 /* The protocol table's layers. */
 #include "layers.h"
 
+#include "ftp.h"
 #include "imap.h"
 #include "mysql.h"
+#include "pop3.h"
 #include "postgres.h"
 #include "smtp.h"
 
@@ -15,6 +17,10 @@ static const struct {
     [PROTOCOL_SMTPS] = {&preamble_none, &smtps_app},
     [PROTOCOL_IMAP] = {&imap_preamble, &imap_app},
     [PROTOCOL_IMAPS] = {&preamble_none, &imaps_app},
+    [PROTOCOL_POP3] = {&pop3_preamble, &pop3_app},
+    [PROTOCOL_POP3S] = {&preamble_none, &pop3s_app},
+    [PROTOCOL_FTP] = {&ftp_preamble, &ftp_app},
+    [PROTOCOL_FTPS] = {&preamble_none, &ftps_app},
     [PROTOCOL_POSTGRES] = {&postgres_preamble, &postgres_app},
     [PROTOCOL_MYSQL] = {&mysql_preamble, &mysql_app},
 };

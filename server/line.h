@@ -27,7 +27,8 @@ enum line_result line_take(struct buf *in, char *out, size_t size);
 const char *line_verb(const char *line, char *verb, size_t size);
 
 /* Appends one reply line, formatted and ended with CRLF, to out (a
- * line longer than DIALOGUE_MAX_LINE is cut there). Returns 0 or -1. */
+ * line longer than DIALOGUE_MAX_LINE is cut there). Returns 0, or a
+ * negative errno when out of memory. */
 int line_say(struct buf *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -39,6 +39,11 @@ struct protocol {
      * ignores ALPN. Unused for HTTPS, where the scenario's [alpn]
      * decides. */
     const char *alpn;
+    /* What [dialogue] inject = yes sends right after the go-ahead to
+     * STARTTLS, in the same segment: a reply a client must discard
+     * (RFC 3207 section 4.2, CVE-2011-0411, CVE-2021-23222). NULL: the
+     * protocol has no go-ahead of the server's (MySQL). */
+    const char *inject;
 };
 
 const struct protocol *protocol_get(enum protocol_id id);

@@ -27,6 +27,7 @@ enum section {
     SEC_CLIENT_AUTH,
     SEC_SNI,
     SEC_ALPN,
+    SEC_DIALOGUE,
     SEC_FAULT,
     SEC_EXPECT,
     SEC_UNKNOWN
@@ -38,6 +39,7 @@ static const char *const section_names[] = {
     [SEC_CLIENT_AUTH] = "client_auth",
     [SEC_SNI] = "sni",
     [SEC_ALPN] = "alpn",
+    [SEC_DIALOGUE] = "dialogue",
     [SEC_FAULT] = "fault",
     [SEC_EXPECT] = "expect.CLIENT",
 };
@@ -64,7 +66,7 @@ enum {
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
-    "client-cert", "sni", "alpn", "transport"};
+    "client-cert", "sni", "alpn", "transport", "dialogue"};
 
 struct loader;
 struct key_spec;
@@ -406,6 +408,20 @@ static int parse_client_auth(struct loader *l, const struct key_spec *k,
                 section_label(l), k->key, value);
 }
 
+static int parse_starttls(struct loader *l, const struct key_spec *k,
+                          void *field, const char *value)
+{
+    static const char *const modes[] = {"offer", "strip", "refuse", "early"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(value, modes[i]) == 0) {
+            *(enum scenario_starttls *)field = i;
+            return 0;
+        }
+    }
+    return fail(l, "%s %s: \"%s\" is not offer, strip, refuse or early",
+                section_label(l), k->key, value);
+}
+
 static int parse_status(struct loader *l, const struct key_spec *k,
                         void *field, const char *value)
 {
@@ -457,6 +473,7 @@ static const char *const point_names[SCENARIO_POINT_COUNT] = {
     [SCENARIO_AT_SERVER_FLIGHT] = "server_flight",
     [SCENARIO_AT_HANDSHAKE_DONE] = "handshake_done",
     [SCENARIO_AT_RESPONSE] = "response",
+    [SCENARIO_AT_GREETING] = "greeting",
 };
 
 static const char *const outcome_names[SCENARIO_OUTCOME_COUNT] = {
@@ -467,6 +484,7 @@ static const char *const outcome_names[SCENARIO_OUTCOME_COUNT] = {
     [SCENARIO_OUTCOME_FAULT] = "fault",
     [SCENARIO_OUTCOME_HTTP_ERROR] = "http-error",
     [SCENARIO_OUTCOME_TIMEOUT] = "timeout",
+    [SCENARIO_OUTCOME_PLAINTEXT] = "plaintext",
 };
 
 #define BIT(k) (1u << (k))
@@ -486,6 +504,8 @@ static const unsigned allowed_actions[SCENARIO_POINT_COUNT] = {
                                    BIT(SCENARIO_STALL),
     [SCENARIO_AT_RESPONSE] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
                              BIT(SCENARIO_TRUNCATE),
+    [SCENARIO_AT_GREETING] = BIT(SCENARIO_RESET) | BIT(SCENARIO_CLOSE) |
+                             BIT(SCENARIO_STALL) | BIT(SCENARIO_DRIP),
 };
 
 const char *scenario_action_name(enum scenario_action_kind k)
@@ -807,6 +827,9 @@ static const struct key_spec keys[] = {
     {SEC_ALPN, "on_mismatch", parse_hello_action, S(on_alpn_mismatch)},
     {SEC_ALPN, "on_missing", parse_hello_action, S(on_alpn_missing)},
 
+    {SEC_DIALOGUE, "starttls", parse_starttls, S(starttls)},
+    {SEC_DIALOGUE, "inject", parse_bool, S(inject)},
+
     {SEC_FAULT, "at", parse_point, S(fault.at)},
     {SEC_FAULT, "action", parse_fault_action, S(fault.action)},
     {SEC_FAULT, "after_bytes", parse_amount, S(fault.after_bytes)},
@@ -1009,7 +1032,7 @@ static int open_section(struct loader *l, const char *name)
     l->section = SEC_UNKNOWN;
     return fail(l,
                 "unknown section [%s] (known: scenario, tls, client_auth, "
-                "sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])",
+                "sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])",
                 name);
 }
 
@@ -1239,9 +1262,11 @@ static int validate_fault(struct loader *l)
                         action_names[f->action.kind], point_names[f->at],
                         list);
     }
-    if (l->fault_keys.after_bytes && f->at != SCENARIO_AT_SERVER_FLIGHT)
+    if (l->fault_keys.after_bytes && f->at != SCENARIO_AT_SERVER_FLIGHT &&
+        f->at != SCENARIO_AT_GREETING)
         return diag_set(l->d, l->file, line,
-                        "[fault] after_bytes applies only at server_flight");
+                        "[fault] after_bytes applies only at server_flight "
+                        "and greeting");
     if (l->fault_keys.interval && f->action.kind != SCENARIO_DRIP)
         return diag_set(l->d, l->file, line,
                         "[fault] interval_ms applies only to drip");
@@ -1249,6 +1274,30 @@ static int validate_fault(struct loader *l)
         f->action.kind != SCENARIO_STALL)
         return diag_set(l->d, l->file, line,
                         "[fault] duration applies only to stall and drip");
+    return 0;
+}
+
+/* A dialogue's policy and a greeting fault exist only where a plaintext
+ * dialogue comes before TLS: the scenario must be served over those
+ * protocols alone. */
+static int validate_dialogue(struct loader *l)
+{
+    const struct scenario *s = l->s;
+    bool dialogue = s->starttls != SCENARIO_STARTTLS_OFFER || s->inject;
+    bool greeting = s->fault.at == SCENARIO_AT_GREETING;
+    if (!dialogue && !greeting)
+        return 0;
+    for (int p = 0; p < PROTOCOL_COUNT; p++)
+        if (scenario_serves(s, p) && !protocol_get(p)->starttls)
+            return diag_set(l->d, l->file,
+                            greeting ? l->section_line[SEC_FAULT]
+                                     : l->section_line[SEC_DIALOGUE],
+                            "%s applies only where a plaintext dialogue "
+                            "comes first: [scenario] served_over must list "
+                            "only smtp, imap, pop3, ftp, postgres or mysql "
+                            "(it serves %s)",
+                            greeting ? "[fault] at = greeting" : "[dialogue]",
+                            protocol_get(p)->name);
     return 0;
 }
 
@@ -1298,7 +1347,7 @@ static int validate(struct loader *l)
         return require(l, SEC_ALPN, "protocols for on_mismatch and "
                        "on_missing to apply (with none, the server ignores "
                        "ALPN)", false);
-    if (validate_fault(l) != 0)
+    if (validate_fault(l) != 0 || validate_dialogue(l) != 0)
         return -1;
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];

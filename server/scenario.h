@@ -57,13 +57,23 @@ enum scenario_point {
     SCENARIO_AT_SERVER_FLIGHT,  /* the server's first flight is ready */
     SCENARIO_AT_HANDSHAKE_DONE, /* the handshake completed */
     SCENARIO_AT_RESPONSE,       /* the HTTP response is due */
+    SCENARIO_AT_GREETING,       /* a dialogue's greeting is ready */
     SCENARIO_POINT_COUNT
+};
+
+/* How a dialogue's server treats STARTTLS ([dialogue] starttls). */
+enum scenario_starttls {
+    SCENARIO_STARTTLS_OFFER,  /* offered and granted: the control */
+    SCENARIO_STARTTLS_STRIP,  /* not offered, as a stripping attacker does */
+    SCENARIO_STARTTLS_REFUSE, /* offered, then refused */
+    SCENARIO_STARTTLS_EARLY   /* TLS begins right after the greeting,
+                                 before the client asks for it */
 };
 
 struct scenario_fault {
     enum scenario_point at;
     struct scenario_action action;
-    int after_bytes;   /* server_flight: bytes sent before the action */
+    int after_bytes;   /* server_flight, greeting: bytes sent first */
     bool after_percent; /* after_bytes is a percentage of the flight */
     int interval_ms;   /* drip */
     int duration_s;    /* stall and drip end (FIN) after this long */
@@ -79,6 +89,8 @@ enum scenario_outcome {
     SCENARIO_OUTCOME_FAULT,         /* the scenario's own fault or policy */
     SCENARIO_OUTCOME_HTTP_ERROR,    /* handshake done, HTTP status >= 400 */
     SCENARIO_OUTCOME_TIMEOUT,       /* a server timeout cut it off */
+    SCENARIO_OUTCOME_PLAINTEXT,     /* a dialogue's client went on without
+                                       TLS (credentials in the clear) */
     SCENARIO_OUTCOME_COUNT
 };
 
@@ -193,6 +205,11 @@ struct scenario {
     int n_alpn; /* 0: protocols = none */
     struct scenario_action on_alpn_mismatch; /* offers none of them */
     struct scenario_action on_alpn_missing;  /* sends no ALPN at all */
+
+    /* [dialogue]: what a protocol's plaintext dialogue does (under
+     * --protocol) */
+    enum scenario_starttls starttls;
+    bool inject; /* a line follows the go-ahead in the same segment */
 
     /* [fault] */
     struct scenario_fault fault;

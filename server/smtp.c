@@ -96,8 +96,6 @@ static enum preamble_result pre_command(struct smtp_preamble_state *st,
                                         const char **why)
 {
     int rc = 0;
-    if (st->auth_due)
-        return credentials(d, out, why, CREDENTIALS);
     if (strcmp(verb, "EHLO") == 0) {
         rc = ehlo(d, arg, false, out);
     } else if (strcmp(verb, "HELO") == 0) {
@@ -144,10 +142,10 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
             return PREAMBLE_CLOSE;
     }
     for (;;) {
-        /* A ClientHello where a command was due: the client takes this
-         * port for implicit TLS (SMTPS). */
-        if (d->commands == 0 && buf_pending(in) > 0 &&
-            buf_head(in)[0] == 0x16) {
+        /* A ClientHello where a command was due (no command starts with
+         * 0x16): the client takes this port for implicit TLS (SMTPS), or
+         * starts TLS though STARTTLS was not granted. */
+        if (buf_pending(in) > 0 && buf_head(in)[0] == 0x16) {
             *why = "the client started TLS without STARTTLS";
             return PREAMBLE_CLOSE;
         }
@@ -160,6 +158,10 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
         case LINE_OK:
             break;
         }
+        /* The line after AUTH is the credentials, not a command: the
+         * trace's step must not show a piece of them. */
+        if (st->auth_due)
+            return credentials(d, out, why, CREDENTIALS);
         const char *arg = line_verb(line, verb, sizeof(verb));
         if (!dialogue_step(d, verb))
             return close_with(out, "421 4.7.0 Too many commands", why,
@@ -188,6 +190,7 @@ struct smtp_app_state {
     struct dialogue *d;
     struct buf in;
     bool answered; /* the first MAIL was the connection's request */
+    char refusal[256]; /* its answer if not 200, for a later MAIL too */
     bool mail;     /* a transaction is open (MAIL accepted) */
     int rcpts;
     bool data;     /* reading the message, up to its lone dot */
@@ -279,6 +282,8 @@ static enum app_result mail(struct smtp_app_state *st, const char *arg,
 {
     if (st->mail)
         return reply(out, "503 5.5.1 Nested MAIL command");
+    if (st->refusal[0] != '\0')
+        return reply(out, st->refusal);
     if (st->answered) {
         st->mail = true;
         return reply(out, "250 2.1.0 Sender OK");
@@ -385,11 +390,11 @@ static int app_respond(void *state, int status, const struct app_page *page,
     if (status == 400)
         return line_say(out, "%s", st->bad ? st->bad : "500 5.5.2 Error") ? -1
                                                                           : 0;
-    if (status != 200)
-        return line_say(out, "530 5.7.0 %s",
-                        page->note ? page->note : "Refused")
-                   ? -1
-                   : 1;
+    if (status != 200) {
+        const char *note = page->note ? page->note : "Refused";
+        snprintf(st->refusal, sizeof(st->refusal), "530 5.7.0 %s", note);
+        return line_say(out, "530 5.7.0 %s", note) ? -1 : 1;
+    }
     st->mail = true;
     return line_say(out, "250 2.1.0 Sender OK: shakedown scenario %s over %s",
                     page->scenario->name, page->version)

@@ -235,6 +235,9 @@ static const char *const end_words[] = {
 enum scenario_outcome trace_classify(const struct trace *t, int sent,
                                      int received)
 {
+    /* Before anything else: it is what a dialogue scenario tests. */
+    if (t->dialogue != NULL && t->dialogue->misstep != NULL)
+        return SCENARIO_OUTCOME_PLAINTEXT;
     if (t->fault_fired)
         return SCENARIO_OUTCOME_FAULT;
     if (received > 0)
@@ -290,6 +293,11 @@ void trace_describe(const struct trace *t, enum scenario_outcome o, int sent,
     case SCENARIO_OUTCOME_TIMEOUT:
         snprintf(out, size, "a server timeout cut the connection");
         break;
+    case SCENARIO_OUTCOME_PLAINTEXT:
+        snprintf(out, size, "%s", t->dialogue && t->dialogue->misstep
+                                      ? t->dialogue->misstep
+                                      : "the client went on without TLS");
+        break;
     default:
         snprintf(out, size, "?");
         break;
@@ -335,6 +343,24 @@ void trace_close(const struct trace *t, int sent, int received)
         ev_begin(&ev, t, "misstep");
         log_ev_str(&ev, "step", d->step);
         log_ev_msg(&ev, "%s (at %s)", d->misstep, d->step);
+        log_ev_end(&ev);
+    }
+    if (d != NULL && d->injected) {
+        /* A client that read the injected line as an answer is a step
+         * behind from then on, and rarely gets to its QUIT. */
+        ev_begin(&ev, t, "injection");
+        log_ev_bool(&ev, "completed", d->completed);
+        log_ev_msg(&ev, "a line was injected after the go-ahead to TLS, in "
+                        "the same segment; %s",
+                   !t->handshake_done
+                       ? "the client did not complete TLS after it, as a "
+                         "client that refuses data sent with the go-ahead "
+                         "does"
+                   : d->completed ? "the client went on to end the dialogue "
+                                    "in order, so it discarded the line"
+                                  : "the client did not end the dialogue in "
+                                    "order: it may have read the line as "
+                                    "an answer");
         log_ev_end(&ev);
     }
     ev_begin(&ev, t, "closed");

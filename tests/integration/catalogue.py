@@ -139,7 +139,7 @@ def listing_for(a, base, protocol):
     return json.loads(r.stdout)
 
 
-def run_protocol(a, base, protocol, catalogue, generation_of, root):
+def run_protocol(a, base, protocol, catalogue, generation_of, root, protocols_all):
     """Runs the expectations of one protocol against a server of its own;
     returns (passed, failed, skipped)."""
     with tempfile.TemporaryDirectory(prefix="shakedown-catalogue-") as workdir:
@@ -154,7 +154,10 @@ def run_protocol(a, base, protocol, catalogue, generation_of, root):
                           % (scenario["name"], scenario["unavailable_reason"]))
                     skipped += 1
                     continue
-                if not scenario["expect"] and protocol == "https":
+                # A scenario of some protocols only has expectations for
+                # each; one served over all has them over HTTPS at least.
+                if not scenario["expect"] and (protocol == "https" or
+                                               len(scenario["served_over"]) < len(protocols_all)):
                     print("FAIL %s: no [expect.*] entries" % scenario["name"])
                     failed += 1
                 for e in scenario["expect"]:
@@ -242,14 +245,24 @@ def main():
     base = ["--scenarios", a.scenarios, "--certs", a.certs]
     if a.only:
         base += ["--only", a.only]
-    first = listing_for(a, base, "https")
-    protocols = [a.protocol] if a.protocol else first["protocols"]
+    # The protocols and generations, from a listing of every scenario (a
+    # scenario of --only may not be served over HTTPS).
+    meta = listing_for(a, ["--scenarios", a.scenarios, "--certs", a.certs], "https")
+    protocols = [a.protocol] if a.protocol else meta["protocols"]
     listings = {}
+    every = ["--scenarios", a.scenarios, "--certs", a.certs]
     for protocol in protocols:
-        doc = first if protocol == "https" else listing_for(a, base, protocol)
-        if doc is not None:
-            listings[protocol] = doc
-    gens = {g["name"]: g for g in first["generations"]}
+        doc = listing_for(a, every, protocol)
+        pbase = every
+        if a.only:
+            # --only names those of the chosen that are served over it.
+            wanted = a.only.split(",")
+            doc["scenarios"] = [s for s in doc["scenarios"] if s["name"] in wanted]
+            if not doc["scenarios"]:
+                continue
+            pbase = every + ["--only", ",".join(s["name"] for s in doc["scenarios"])]
+        listings[protocol] = (doc, pbase)
+    gens = {g["name"]: g for g in meta["generations"]}
     if a.generation not in gens:
         sys.exit("unknown client generation %r (known: %s)" % (a.generation, ", ".join(gens)))
     declared = gens[a.generation]["clients"]
@@ -262,7 +275,7 @@ def main():
                 return g
         return None
 
-    used = {e["client"] for doc in listings.values() for s in doc["scenarios"]
+    used = {e["client"] for doc, _ in listings.values() for s in doc["scenarios"]
             for e in s["expect"] if generation_of(e) and (not a.client or e["client"] == a.client)}
     problems = client_versions(used, declared, root)
     if problems:
@@ -274,10 +287,13 @@ def main():
         return 1
 
     passed = failed = skipped = 0
-    for protocol, doc in listings.items():
-        if protocol != "https" and not any(s["expect"] for s in doc["scenarios"]):
+    for protocol, (doc, pbase) in listings.items():
+        if protocol != "https" and not any(
+                s["expect"] or len(s["served_over"]) < len(meta["protocols"])
+                for s in doc["scenarios"]):
             continue  # nothing to run over it: no server
-        p_, f_, s_ = run_protocol(a, base, protocol, doc["scenarios"], generation_of, root)
+        p_, f_, s_ = run_protocol(a, pbase, protocol, doc["scenarios"], generation_of, root,
+                                  meta["protocols"])
         passed, failed, skipped = passed + p_, failed + f_, skipped + s_
     print("%d passed, %d failed" % (passed, failed))
     if failed:

@@ -294,7 +294,7 @@ static void test_scenario_values_bad(void **state)
     assert_load_error(text_with(t, sizeof(t), "category", "broken"), 4,
                       "[scenario] category: unknown category \"broken\" "
                       "(known: control, certificate, protocol, cipher, "
-                      "client-cert, sni, alpn, transport)");
+                      "client-cert, sni, alpn, transport, dialogue)");
     assert_load_error(text_with(t, sizeof(t), "explain", ""), 6,
                       "[scenario] explain is empty");
 }
@@ -303,7 +303,7 @@ static void test_categories_good(void **state)
 {
     static const char *const cats[] = {"control", "certificate", "protocol",
                                        "cipher", "client-cert", "sni",
-                                       "transport"};
+                                       "transport", "alpn", "dialogue"};
     char t[1024];
     (void)state;
     for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++) {
@@ -317,7 +317,7 @@ static void test_categories_good(void **state)
 /* The outcomes as the loader lists them in its messages. */
 #define KNOWN_OUTCOMES                                                         \
     "completed, client-alert, server-alert, client-closed, fault, "          \
-    "http-error, timeout"
+    "http-error, timeout, plaintext"
 
 static void test_outcome(void **state)
 {
@@ -332,6 +332,7 @@ static void test_outcome(void **state)
         {"fault", SCENARIO_OUTCOME_FAULT},
         {"http-error", SCENARIO_OUTCOME_HTTP_ERROR},
         {"timeout", SCENARIO_OUTCOME_TIMEOUT},
+        {"plaintext", SCENARIO_OUTCOME_PLAINTEXT},
     };
     char t[1024];
     (void)state;
@@ -358,7 +359,8 @@ static void test_outcome(void **state)
                          (1u << SCENARIO_OUTCOME_TIMEOUT));
     scenario_set_free(&set);
     assert_loads(&set, HEAD "outcome = completed, client-alert, server-alert,"
-                            " client-closed, fault, http-error, timeout\n" TLS);
+                            " client-closed, fault, http-error, timeout,"
+                            " plaintext\n" TLS);
     assert_int_equal(set.items[0].outcomes,
                      (1u << SCENARIO_OUTCOME_COUNT) - 1);
     scenario_set_free(&set);
@@ -1059,6 +1061,42 @@ static void test_protocols(void **state)
                       KNOWN_CLIENTS ")");
 }
 
+/* [dialogue] and a greeting fault need a dialogue: the scenario must be
+ * served over STARTTLS protocols only. */
+static void test_dialogue(void **state)
+{
+    struct scenario_set set = {0};
+    char text[1024];
+    (void)state;
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].starttls, SCENARIO_STARTTLS_OFFER);
+    assert_false(set.items[0].inject);
+    scenario_set_free(&set);
+    text_with(text, sizeof(text), "explain",
+              "Why.\nserved_over = smtp, imap, postgres");
+    strcat(text, "[dialogue]\nstarttls = strip\ninject = yes\n");
+    assert_loads(&set, text);
+    assert_int_equal(set.items[0].starttls, SCENARIO_STARTTLS_STRIP);
+    assert_true(set.items[0].inject);
+    scenario_set_free(&set);
+
+    assert_load_error(GOOD "[dialogue]\nstarttls = refuse\n", 10,
+                      "[dialogue] applies only where a plaintext dialogue "
+                      "comes first: [scenario] served_over must list only "
+                      "smtp, imap, pop3, ftp, postgres or mysql (it serves "
+                      "https)");
+    text_with(text, sizeof(text), "explain", "Why.\nserved_over = smtps");
+    strcat(text, "[fault]\nat = greeting\naction = stall\n");
+    assert_load_error(text, 11,
+                      "[fault] at = greeting applies only where a plaintext "
+                      "dialogue comes first: [scenario] served_over must list "
+                      "only smtp, imap, pop3, ftp, postgres or mysql (it "
+                      "serves smtps)");
+    assert_load_error(GOOD "[dialogue]\nstarttls = maybe\n", 11,
+                      "[dialogue] starttls: \"maybe\" is not offer, strip, "
+                      "refuse or early");
+}
+
 static void test_expect_sections_bad(void **state)
 {
     (void)state;
@@ -1110,7 +1148,7 @@ static void test_expect_too_many(void **state)
     scenario_set_free(&set);
     snprintf(t + used, sizeof(t) - used, "[expect.openssl]\n");
     assert_load_error(t, 10 + 3 * SCENARIO_MAX_EXPECT,
-                      "more than 32 [expect.*] sections");
+                      "more than 128 [expect.*] sections");
 }
 
 /* "35 || 7": the first code, then up to three a racing client may show. */
@@ -1441,7 +1479,7 @@ static void test_expect_timeout(void **state)
 
 /* The points as the loader lists them. */
 #define KNOWN_POINTS                                                           \
-    "accept, client_hello, server_flight, handshake_done, response"
+    "accept, client_hello, server_flight, handshake_done, response, greeting"
 
 static void test_fault_defaults(void **state)
 {
@@ -1718,7 +1756,8 @@ static void test_fault_keys_misplaced(void **state)
         snprintf(t, sizeof(t), GOOD "[fault]\n%safter_bytes = 100%%\n",
                  not_flight[i]);
         assert_load_error(t, 10,
-                          "[fault] after_bytes applies only at server_flight");
+                          "[fault] after_bytes applies only at server_flight "
+                          "and greeting");
     }
     for (size_t i = 0; i < sizeof(not_drip) / sizeof(not_drip[0]); i++) {
         snprintf(t, sizeof(t), GOOD "[fault]\n%sinterval_ms = 50\n",
@@ -1752,7 +1791,8 @@ static void test_fault_keys_misplaced(void **state)
      * interval_ms. */
     assert_load_error(GOOD "[fault]\nat = accept\naction = reset\n"
                            "duration = 5\ninterval_ms = 5\nafter_bytes = 5\n",
-                      10, "[fault] after_bytes applies only at server_flight");
+                      10, "[fault] after_bytes applies only at server_flight "
+                          "and greeting");
     assert_load_error(GOOD "[fault]\nat = accept\naction = reset\n"
                            "duration = 5\ninterval_ms = 5\n",
                       10, "[fault] interval_ms applies only to drip");
@@ -1768,13 +1808,13 @@ static void test_unknown_section(void **state)
     (void)state;
     assert_load_error(GOOD "[ciphers]\nx = 1\n", 10,
                       "unknown section [ciphers] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(HEAD "[TLS]\n", 7,
                       "unknown section [TLS] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(GOOD "[expect]\n", 10,
                       "unknown section [expect] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_unknown_key(void **state)
@@ -1851,7 +1891,7 @@ static void test_syntax_error(void **state)
     /* ... and a section error before a syntax error likewise. */
     assert_load_error(HEAD "[bogus]\noops\n", 7,
                       "unknown section [bogus] (known: scenario, tls, "
-                      "client_auth, sni, alpn, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_first_error_wins(void **state)
@@ -2204,7 +2244,7 @@ static void test_load_file_error_names_file(void **state)
     assert_string_equal(d.file, path);
     assert_int_equal(d.line, 10);
     assert_string_equal(d.msg, "unknown section [tsl] (known: scenario, "
-                               "tls, client_auth, sni, alpn, fault, "
+                               "tls, client_auth, sni, alpn, dialogue, fault, "
                                "expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_int_equal(set.count, 0);
     scenario_set_free(&set);
@@ -2576,6 +2616,7 @@ int main(void)
         cmocka_unit_test(test_expect_values_bad),
         cmocka_unit_test(test_expect_request),
         cmocka_unit_test(test_protocols),
+        cmocka_unit_test(test_dialogue),
         cmocka_unit_test(test_expect_sections_bad),
         cmocka_unit_test(test_expect_too_many),
         cmocka_unit_test(test_expect_exit_alternatives),
