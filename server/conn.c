@@ -638,8 +638,14 @@ static void respond(struct conn *c, const struct app_request *req,
     buf_free(&c->clear_out);
     if (!faulty) {
         wolfSSL_shutdown(c->ssl); /* queues close_notify */
-        finish(c, status == 200   ? "handshake completed, page served"
-                  : status == 400 ? "handshake completed, bad HTTP request"
+        bool http = c->entry->protocol == PROTOCOL_HTTPS;
+        finish(c, status == 200 ? (http ? "handshake completed, page served"
+                                        : "handshake completed, request "
+                                          "answered")
+                  : status == 400 ? (http ? "handshake completed, bad HTTP "
+                                            "request"
+                                          : "handshake completed, the client "
+                                            "broke the dialogue's rules")
                                   : "handshake completed, request refused",
                TRACE_END_FIN);
         return;

@@ -43,6 +43,7 @@ struct options {
     size_t n_only;
     bool list;
     bool check;
+    bool protocol_given;
     enum catalogue_format list_format;
     struct server_options server;
 };
@@ -153,7 +154,9 @@ static const struct arg args[] = {
     FLAG("list", list, "list the scenarios and exit"),
     CALL("json", NULL, list_json, "with --list: JSON instead of a table"),
     CALL("markdown", NULL, list_markdown, "with --list: a Markdown table"),
-    FLAG("check", check, "load and validate everything, then exit"),
+    FLAG("check", check,
+         "load and validate every scenario (with\n"
+         "--protocol: those it serves), then exit"),
     CALL("help", NULL, show_help, "this text"),
     CALL("version", NULL, show_version, "version of shakedown and wolfSSL"),
 };
@@ -266,6 +269,7 @@ static int set_protocol(struct options *o, char *v, struct diag *d)
         return diag_set(d, NULL, 0,
                         "--protocol: %s has no dialogue in this build yet", v);
     o->server.protocol = (enum protocol_id)p;
+    o->protocol_given = true;
     return ARG_NEXT;
 }
 
@@ -489,6 +493,8 @@ int main(int argc, char **argv)
         goto done;
     if (o.n_paths == 0)
         o.paths[o.n_paths++] = "scenarios";
+    /* --check alone checks every file, whatever protocols it names. */
+    o.server.any_protocol = o.check && !o.protocol_given;
 
     struct scenario_set set = {0};
     struct server srv;

@@ -58,7 +58,8 @@ static int build_entries(const struct scenario_set *set,
     for (size_t i = 0; i < set->count; i++) {
         if (!wanted(&set->items[i], source->only, source->n_only))
             continue;
-        if (!scenario_serves(&set->items[i], opt->protocol)) {
+        if (!opt->any_protocol &&
+            !scenario_serves(&set->items[i], opt->protocol)) {
             if (source->only == NULL)
                 continue;
             while (n > 0)

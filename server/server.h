@@ -38,6 +38,8 @@ struct server_options {
     int dashboard_port; /* -1: no dashboard */
     int workers; /* event loops, each on its own thread */
     enum protocol_id protocol; /* every scenario is wrapped in it */
+    bool any_protocol; /* --check: every scenario, whatever it is served
+                          over */
 };
 
 /* Where the scenarios come from, kept for SIGHUP. */

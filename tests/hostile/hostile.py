@@ -3,10 +3,13 @@
 a record header and then silence, a ClientHello in one-byte segments or in
 many records, a 64 KB ClientHello, a hang-up at every byte offset of a full
 handshake, plain HTTP, a half-close, a burst of 5,000 connect-and-close,
-idle connections, more connections than --max-connections. Each case checks
-the close reasons the trace gives, then that the server still completes a
-real handshake and that no connection is left open. One line per case;
-exit 1 on any failure.
+idle connections, more connections than --max-connections; and in every
+plaintext dialogue (--protocol smtp, imap, pop3, ftp, postgres, mysql)
+garbage, a 1 MB line, a pipelined flood and a hang-up mid-dialogue, and
+the same after TLS over implicit SMTPS. Each case checks the close reasons
+the trace gives, then that the server still completes a real handshake
+(and each dialogue server its dialogue) and that no connection is left
+open. One line per case; exit 1 on any failure.
 
 Usage: hostile.py [--shakedown PATH] [--only CASE[,CASE]] [--list]"""
 import argparse
@@ -18,6 +21,7 @@ import signal
 import socket
 import ssl
 import struct
+import subprocess
 import sys
 import time
 import traceback
@@ -90,6 +94,16 @@ class Server(ServerProcess):
         check(len(self.info) > before, "no stats line after SIGUSR1")
         fields = dict(f.split("=") for f in self.info[-1]["msg"].split()[1:])
         return int(fields["connections"]), int(fields["heap_in_use"])
+
+    def by_port(self, local_port):
+        """The events of the last connection from this client port, or
+        None."""
+        self.poll()
+        peer = "127.0.0.1:%d" % local_port
+        for a in reversed(self.accepted):
+            if a["peer"] == peer:
+                return self.conns[(a["scenario"], a["id"])]
+        return None
 
     def mark(self):
         """A point in the trace: connections accepted after it are 'new'."""
@@ -954,6 +968,199 @@ def case_h2_huge_headers(srv):
     return "a 100 KB header block in CONTINUATION frames: GOAWAY(ENHANCE_YOUR_CALM)"
 
 
+# ---- the plaintext dialogues -----------------------------------------------
+# One server per protocol, serving the control alone; a case reaches it
+# through srv.dialogues.
+
+DIALOGUE_PROTOCOLS = ("smtp", "imap", "pop3", "ftp", "postgres", "mysql", "smtps")
+TEXT = {"smtp": "SMTP", "imap": "IMAP", "pop3": "POP3", "ftp": "FTP"}
+PG_SSLREQUEST = struct.pack(">II", 8, 80877103)
+PG_GSSENC = struct.pack(">II", 8, 80877104)
+
+
+def dialogue_greeting(s, protocol):
+    """Reads the greeting of a server that speaks first (up to its end
+    of line, or the MySQL packet), so that the next bytes are commands."""
+    if protocol == "postgres":
+        return b""
+    got = b""
+    while not (got.endswith(b"\n") if protocol in TEXT else len(got) >= 4 and
+               len(got) >= 4 + int.from_bytes(got[:3], "little")):
+        d = s.recv(4096)
+        check(d, "%s: the server closed before its greeting ended" % protocol)
+        got += d
+    return got
+
+
+def dialogue_exchange(srv, protocol, data, shut=False):
+    """Greeting, then data; reads until the server ends the connection.
+    Returns (client port, how it ended, what came after the greeting)."""
+    d = srv.dialogues[protocol]
+    s, port = connect(d.port["valid"])
+    try:
+        dialogue_greeting(s, protocol)
+        try:
+            s.sendall(data)
+            if shut:
+                s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server closed before it had read it all: its right
+        how, got = read_all(s)
+    finally:
+        s.close()
+    return port, how, got
+
+
+def dialogue_events(srv, protocol, port):
+    d = srv.dialogues[protocol]
+    ok = wait_for(lambda: d.poll() or (d.by_port(port) and
+                                        d.by_port(port)[-1]["event"] == "verdict"), 10)
+    check(ok, "%s: no verdict for the connection from port %d" % (protocol, port))
+    return d.by_port(port)
+
+
+def dialogue_case(srv, what, data_for, reasons_for, replies_for, shut=False):
+    """Runs one hostile input in every dialogue that has it: the server
+    answers with the protocol's error (replies_for), ends the connection,
+    and the trace names why (reasons_for)."""
+    done = []
+    for protocol in DIALOGUE_PROTOCOLS:
+        data = data_for(protocol)
+        if data is None:
+            continue
+        port, how, got = dialogue_exchange(srv, protocol, data, shut)
+        ev = dialogue_events(srv, protocol, port)
+        c = expect_close(ev, reasons_for(protocol))
+        check(c.get("dialogue_step") is not None,
+              "%s: the closed event has no dialogue_step" % protocol)
+        want = replies_for(protocol)
+        if want is not None:
+            check(want in got, "%s: %s: reply %r, expected %r" % (protocol, what, got[:120], want))
+        done.append(protocol)
+    return "%s: %s" % (what, ", ".join(done))
+
+
+def case_dialogue_garbage(srv):
+    def data(p):
+        if p in TEXT:
+            return b"\x01\x02 garbage\r\n" * 3
+        if p == "postgres":
+            return struct.pack(">I", 3) + b"junk"  # a length no packet has
+        if p == "mysql":
+            return b"\x05\x00\x00\x01garbage"  # a packet that is no handshake
+        return None
+    reasons = {"postgres": "the client sent an invalid startup packet",
+               "mysql": "the client sent a malformed handshake"}
+    replies = {"smtp": b"421 ", "imap": b"* BYE", "pop3": b"-ERR", "ftp": b"421 ",
+               "postgres": b"08P01", "mysql": b"Bad handshake"}
+    return dialogue_case(srv, "garbage",
+                         data, lambda p: reasons.get(p, "the client sent commands that are "
+                                                        "not %s" % TEXT.get(p, p)),
+                         replies.get)
+
+
+def case_dialogue_long_line(srv):
+    def data(p):
+        if p in TEXT:
+            return b"A" * (1 << 20)  # 1 MB and no end of line
+        if p == "postgres":
+            return struct.pack(">I", 1 << 20) + b"\x00" * 4  # a 1 MB startup packet
+        if p == "mysql":
+            return b"\x00\x00\x10\x01" + b"\x00" * 1024  # a 1 MB packet
+        return None
+    reasons = {"postgres": "the client sent an invalid startup packet",
+               "mysql": "the client sent a packet over the limit"}
+    replies = {"smtp": b"500 5.5.2 Line too long", "imap": b"* BYE", "pop3": b"-ERR",
+               "ftp": b"500 ", "postgres": b"08P01", "mysql": b"\xff"}
+    return dialogue_case(srv, "1 MB line or packet", data,
+                         lambda p: reasons.get(p, "the client sent a line over the limit"),
+                         replies.get)
+
+
+def case_dialogue_flood(srv):
+    def data(p):
+        if p == "imap":
+            return b"".join(b"a%d NOOP\r\n" % i for i in range(500))
+        if p == "pop3":
+            return b"CAPA\r\n" * 500  # NOOP waits for a login in POP3
+        if p in TEXT:
+            return b"NOOP\r\n" * 500
+        if p == "postgres":
+            return PG_GSSENC * 500  # one 'N', then a second request is refused
+        return None
+    reasons = {"postgres": ("the client sent an invalid startup packet",
+                            "the client sent too many commands")}
+    return dialogue_case(srv, "500 pipelined commands", data,
+                         lambda p: reasons.get(p, "the client sent too many commands"),
+                         lambda p: None)
+
+
+def case_dialogue_hang_up(srv):
+    def data(p):
+        if p in TEXT:
+            return b"NOOP" if p != "imap" else b"a1 NOO"  # half a command
+        if p == "postgres":
+            return PG_SSLREQUEST[:5]
+        if p == "mysql":
+            return b"\x20\x00\x00"  # half a packet header
+        return None
+    return dialogue_case(srv, "hang-up mid-command", data,
+                         lambda p: "client closed during the plaintext dialogue",
+                         lambda p: None, shut=True)
+
+
+def case_dialogue_after_tls(srv):
+    """Over implicit SMTPS: inside TLS, a 1 MB line gets 500 and the
+    connection ends."""
+    d = srv.dialogues["smtps"]
+    ctx = client_context()
+    raw, port = connect(d.port["valid"])
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        greeting = s.recv(4096)
+        check(greeting.startswith(b"220 "), "smtps: greeting %r" % greeting[:60])
+        try:
+            s.sendall(b"A" * (1 << 20))
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except (ssl.SSLError, ConnectionResetError, OSError):
+            pass
+    check(b"500 5.5.2 Line too long" in got, "smtps: reply %r" % got[:80])
+    ev = dialogue_events(srv, "smtps", port)
+    c = one(ev, "closed")
+    check(c["dialogue_step"] == "greeting", "smtps: step %r" % c["dialogue_step"])
+    return "smtps: 500 5.5.2 Line too long, then the close (%s)" % c["reason"]
+
+
+def dialogues_still_serve(srv):
+    """Each dialogue server still completes its control."""
+    for protocol, d in srv.dialogues.items():
+        port = d.port["valid"]
+        if protocol in TEXT or protocol == "smtps":
+            r = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests", "clients",
+                                                                "pydialogue.py"),
+                                "--protocol", protocol, "--ca", CA, "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+            out = r.stdout.decode("utf-8", "replace")
+            check(r.returncode == 0 and out.startswith("OK "),
+                  "%s: the control no longer completes: %s" % (protocol, out.strip()))
+        elif protocol == "postgres":
+            s, _ = connect(port)
+            with s:
+                s.sendall(PG_SSLREQUEST)
+                check(s.recv(1) == b"S", "postgres: no 'S' to SSLRequest")
+        else:
+            s, _ = connect(port)
+            with s:
+                check(len(dialogue_greeting(s, protocol)) > 4, "mysql: no greeting")
+
+
 CASES = [
     ("random-bytes", case_random_bytes),
     ("sslv2-hello", case_sslv2_hello),
@@ -974,6 +1181,11 @@ CASES = [
     ("h2-settings-flood", case_h2_settings_flood),
     ("h2-ping-flood", case_h2_ping_flood),
     ("h2-huge-headers", case_h2_huge_headers),
+    ("dialogue-garbage", case_dialogue_garbage),
+    ("dialogue-1mb-line", case_dialogue_long_line),
+    ("dialogue-flood", case_dialogue_flood),
+    ("dialogue-hang-up", case_dialogue_hang_up),
+    ("dialogue-after-tls", case_dialogue_after_tls),
 ]
 
 def main():
@@ -1000,6 +1212,9 @@ def main():
                "--max-connections", str(MAX_CONNECTIONS)]
     options += ["--max-client-hello", str(MAX_CLIENT_HELLO)]
     srv = Server(binary, options)
+    srv.dialogues = {p: Server(binary, options + ["--protocol", p, "--only", "valid",
+                                                  "--no-dashboard"])
+                     for p in DIALOGUE_PROTOCOLS}
     failed = 0
     t_all = time.monotonic()
     passed, died = 0, None
@@ -1010,6 +1225,10 @@ def main():
                 summary = fn(srv)
                 still_serves(srv)
                 nothing_left(srv)
+                if name.startswith("dialogue-"):
+                    dialogues_still_serve(srv)
+                    for d in srv.dialogues.values():
+                        nothing_left(d)
                 passed += 1
                 print("ok   %-28s %5.1fs  %s" % (name, time.monotonic() - t0, summary),
                       flush=True)
@@ -1039,6 +1258,9 @@ def main():
                 print(line[:300], file=sys.stderr)
     finally:
         srv.close()
+        for d in srv.dialogues.values():
+            d.stop()
+            d.close()
     print("%d of %d cases passed in %.1f s" % (passed, len(cases), time.monotonic() - t_all))
     return 0 if passed == len(cases) and died is None else 1
 
