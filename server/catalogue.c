@@ -152,6 +152,19 @@ static const char *template_for(const char *client, enum protocol_id p)
     return NULL;
 }
 
+const char *catalogue_first_client(enum protocol_id p)
+{
+    /* A row of this protocol alone (curl's smtp://, psql) before one
+     * that serves many (s_client). */
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (commands[i].protocols == ONLY(p))
+            return commands[i].client;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (row_serves(i, p))
+            return commands[i].client;
+    return "curl";
+}
+
 /* Whether row i is the first of its client (the one versions name). */
 static bool first_row(size_t i)
 {

@@ -22,6 +22,7 @@ struct catalogue_view {
     const char *certs_dir;
     const char *bind;
     int port_offset; /* --port-offset and the protocol's */
+    bool ephemeral;  /* --ephemeral-ports */
     enum protocol_id protocol;
     const char *dashboard_url; /* NULL: no dashboard */
 };
@@ -51,6 +52,10 @@ const struct scenario_expect *catalogue_expect(const struct scenario *s,
  * verified with; NULL for an unknown client or generation. */
 const char *catalogue_client_version(const char *client,
                                      enum scenario_generation g);
+
+/* The client the catalogue names first for protocol p ("curl",
+ * "psql"): the one a page suggests. */
+const char *catalogue_first_client(enum protocol_id p);
 
 /* The shell command for one expectation, run from the project's top
  * directory; port is the text to put where the port goes. Returns 0, or

@@ -131,13 +131,15 @@ static bool generations_differ(const struct scenario_expect *e)
     return false;
 }
 
-static void tile_clients(struct page *p, const struct scenario *s)
+/* What each client shows over the protocol served. */
+static void tile_clients(struct page *p, const struct scenario *s,
+                         enum protocol_id protocol)
 {
     put(p, "<table class=\"clients\">");
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
-        if (e->protocol != PROTOCOL_HTTPS)
-            continue; /* the page shows HTTPS's clients */
+        if (e->protocol != protocol)
+            continue;
         bool differ = generations_differ(e);
         put(p, "<tr><th>");
         esc(p, differ ? catalogue_client_version(e->client, 0) : e->client);
@@ -162,13 +164,17 @@ static void tile_clients(struct page *p, const struct scenario *s)
     put(p, "</table>");
 }
 
-static void tile_command(struct page *p, const struct entry *e)
+/* A command to paste: the protocol's first client, as the catalogue
+ * runs it against this port. */
+static void put_command(struct page *p, const struct scenario *s,
+                        enum protocol_id protocol, int port_number)
 {
     char port[16], cmd[2048];
-    const struct scenario_expect *curl = catalogue_expect(e->scenario, "curl");
-    snprintf(port, sizeof(port), "%d", e->port);
-    if (curl == NULL ||
-        catalogue_command(e->scenario, curl, port, cmd, sizeof(cmd)) != 0)
+    struct scenario_expect e = {.protocol = protocol};
+    snprintf(e.client, sizeof(e.client), "%s",
+             catalogue_first_client(protocol));
+    snprintf(port, sizeof(port), "%d", port_number);
+    if (catalogue_command(s, &e, port, cmd, sizeof(cmd)) != 0)
         snprintf(cmd, sizeof(cmd),
                  "curl -v --cacert certs/ca.pem https://localhost:%s/", port);
     put(p, "<pre class=\"cmd\">");
@@ -176,11 +182,14 @@ static void tile_command(struct page *p, const struct entry *e)
     put(p, "</pre>");
 }
 
-static void tile(struct page *p, const struct entry *e)
+static void tile(struct page *p, const struct entry *e,
+                 enum protocol_id protocol)
 {
     const struct scenario *s = e->scenario;
     const char *intent = catalogue_intent(s);
-    const struct scenario_expect *chromium = catalogue_expect(s, "chromium");
+    /* The browser checks HTTPS only. */
+    const struct scenario_expect *chromium =
+        protocol == PROTOCOL_HTTPS ? catalogue_expect(s, "chromium") : NULL;
     const char *expect = chromium == NULL       ? "none"
                          : chromium->gen[0].exits[0] == 0 ? "connect"
                                                     : "refuse";
@@ -215,9 +224,9 @@ static void tile(struct page *p, const struct entry *e)
     esc(p, s->explain);
     put(p, "</p>");
     tile_steps(p, s);
-    tile_clients(p, s);
+    tile_clients(p, s, protocol);
     if (available)
-        tile_command(p, e);
+        put_command(p, s, protocol, e->port);
     putf(p, "<p class=\"live\">This browser: <span class=\"result\">%s"
             "</span>; expected: <span class=\"expected\">%s</span></p>",
          available ? "not checked yet" : "not served",
@@ -242,6 +251,48 @@ static size_t categories(const struct catalogue_view *srv, const char **out,
     return n;
 }
 
+/* The control's port under protocol q, as an instance started with the
+ * same --port-offset would bind it; 0 when ports are ephemeral. */
+static int control_port(const struct catalogue_view *srv,
+                        const struct scenario *control, enum protocol_id q)
+{
+    int user_offset =
+        srv->port_offset - protocol_get(srv->protocol)->port_offset;
+    if (control->port == 0 || srv->ephemeral)
+        return 0;
+    return control->port + user_offset + protocol_get(q)->port_offset;
+}
+
+/* Every protocol is an instance of its own (--protocol NAME): what this
+ * one serves, and how to reach the control over each of the others. */
+static void protocols(struct page *p, const struct catalogue_view *srv)
+{
+    const struct scenario *control = NULL;
+    for (size_t i = 0; i < srv->n_entries && control == NULL; i++)
+        if (strcmp(srv->entries[i]->scenario->category, "control") == 0)
+            control = srv->entries[i]->scenario;
+    put(p, "<details class=\"protocols\"><summary>Served over ");
+    esc(p, protocol_get(srv->protocol)->title);
+    put(p, "; every scenario can also be served behind a mail, FTP or "
+           "database dialogue</summary><p>One instance per protocol, side by "
+           "side: <code>./scripts/run.sh --protocol NAME</code> moves every "
+           "port by the protocol's offset. The control over each:</p><dl>");
+    for (int q = 0; q < PROTOCOL_COUNT; q++) {
+        const struct protocol *pr = protocol_get(q);
+        putf(p, "<dt><code>--protocol %s</code> (+%d): ", pr->name,
+             pr->port_offset);
+        esc(p, pr->title);
+        put(p, "</dt><dd>");
+        int port = control ? control_port(srv, control, q) : 0;
+        if (port > 0)
+            put_command(p, control, q, port);
+        else
+            put(p, "ports are ephemeral: see the instance's ports file");
+        put(p, "</dd>");
+    }
+    put(p, "</dl></details>");
+}
+
 static void header(struct page *p, const struct catalogue_view *srv)
 {
     size_t serving = srv->n_entries - catalogue_count_unavailable(srv);
@@ -259,6 +310,7 @@ static void header(struct page *p, const struct catalogue_view *srv)
             "catalogue for test harnesses; <a href=\"/events\">/events</a> "
             "streams every connection's trace.</p>",
          serving, tlsio_library_version());
+    protocols(p, srv);
     put(p, "<p id=\"summary\" data-done=\"false\" data-expected=\"0\" "
            "data-checked=\"0\">Checking what this browser does…</p>"
            "<p class=\"legend\"><span class=\"intent-fail\">must fail</span> "
@@ -279,7 +331,7 @@ int dashboard_page(const struct catalogue_view *srv, struct buf *out)
         put(&p, "</h2><div class=\"tiles\">\n");
         for (size_t i = 0; i < srv->n_entries; i++)
             if (strcmp(srv->entries[i]->scenario->category, cats[k]) == 0)
-                tile(&p, srv->entries[i]);
+                tile(&p, srv->entries[i], srv->protocol);
         put(&p, "</div></section>\n");
     }
     put(&p, "</main><aside><h2>Live connections</h2>"

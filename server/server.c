@@ -116,6 +116,7 @@ int server_prepare(struct server *srv, const struct scenario_set *set,
         .certs_dir = srv->opt.certs_dir,
         .bind = srv->opt.bind,
         .port_offset = port_offset(&srv->opt),
+        .ephemeral = srv->opt.ephemeral,
         .protocol = srv->opt.protocol,
     };
     return 0;
