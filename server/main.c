@@ -394,6 +394,18 @@ static int load_scenarios(const struct options *o, struct scenario_set *set)
             diag_print(&d, stderr);
         return EXIT_USAGE;
     }
+    /* --only may not name what the protocol does not serve. */
+    for (size_t i = 0; i < o->n_only && !o->server.any_protocol; i++) {
+        const struct scenario *s = scenario_find(set, o->only[i]);
+        if (s != NULL && !scenario_serves(s, o->server.protocol)) {
+            diag_set(&d, s->file, s->line,
+                     "--only: scenario \"%s\" is not served over %s (see "
+                     "its [scenario] served_over)",
+                     s->name, protocol_get(o->server.protocol)->name);
+            diag_print(&d, stderr);
+            return EXIT_USAGE;
+        }
+    }
     return EXIT_OK;
 }
 

@@ -66,8 +66,9 @@ class Usage(unittest.TestCase):
     def test_help(self):
         code, out, _ = run("--help")
         self.assertEqual(code, 0)
-        for opt in ("--scenarios", "--certs", "--only", "--bind", "--port-offset",
-                    "--ports-file", "--list", "--json", "--check", "--version"):
+        for opt in ("--scenarios", "--certs", "--only", "--bind", "--protocol",
+                    "--port-offset", "--ports-file", "--list", "--json", "--check",
+                    "--version"):
             self.assertIn(opt, out)
 
     def test_version(self):
@@ -94,6 +95,42 @@ class Usage(unittest.TestCase):
         code, _, err = run("--only", "valid,nosuch", "--list")
         self.assertEqual(code, 2)
         self.assertIn('no scenario named "nosuch"', err)
+
+    def test_protocol_unknown(self):
+        code, _, err = run("--protocol", "gopher", "--list")
+        self.assertEqual(code, 2)
+        self.assertIn('--protocol: "gopher" is not one of https, smtp, smtps, imap, imaps, '
+                      'pop3, pop3s, ftp, ftps, postgres, mysql', err)
+
+    def test_only_not_served_over_the_protocol(self):
+        code, _, err = run("--protocol", "smtp", "--only", "valid,h2-only", "--list")
+        self.assertEqual(code, 2)
+        self.assertRegex(err, r'scenarios/h2-only.ini:\d+: --only: scenario "h2-only" is '
+                              r'not served over smtp \(see its \[scenario\] served_over\)')
+        code, _, err = run("--only", "starttls-stripped", "--list")
+        self.assertEqual(code, 2)
+        self.assertIn('scenario "starttls-stripped" is not served over https', err)
+
+    def test_protocol_moves_ports_and_names_itself(self):
+        code, out, _ = run("--protocol", "imap", "--only", "valid,starttls-stripped",
+                           "--list", "--json")
+        self.assertEqual(code, 0)
+        doc = json.loads(out)
+        self.assertEqual(doc["protocol"], "imap")
+        ports = {s["name"]: s["port"] for s in doc["scenarios"]}
+        self.assertEqual(ports, {"valid": 12401, "starttls-stripped": 12494})
+        clients = {e["client"] for s in doc["scenarios"] for e in s["expect"]}
+        self.assertEqual(clients, {"curl", "openssl", "gnutls", "python"})
+        self.assertTrue(all(e["protocol"] == "imap" for s in doc["scenarios"]
+                            for e in s["expect"]))
+        srv = Server("--protocol", "pop3", "--only", "valid", "--no-dashboard")
+        try:
+            self.assertEqual(srv.ports["protocol"], "pop3")
+            with socket.create_connection(("127.0.0.1", srv.port["valid"]), timeout=10) as s:
+                self.assertTrue(s.recv(512).startswith(b"+OK shakedown scenario valid"))
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.close()
 
     def test_json_without_list(self):
         code, _, err = run("--json")
