@@ -13,11 +13,11 @@
 
 #include "line.h"
 
-/* Syntax errors in a row before the server gives up on the client. */
-#define FTP_MAX_ERRORS 3
-
 static const char *const CREDENTIALS =
     "the client sent credentials without TLS";
+
+/* Defined at the end, with the functions it names. */
+static const struct line_protocol lines;
 
 static const char *const NO_DATA = "425 No data connection in shakedown";
 static const char *const NO_PASSIVE =
@@ -113,22 +113,8 @@ static int feat(const struct dialogue *d, bool tls, struct buf *out)
 /* ---- before TLS -------------------------------------------------------- */
 
 struct ftp_preamble_state {
-    bool greeted;
-    int errors;
+    struct line_state line;
 };
-
-static enum preamble_result close_with(struct buf *out, const char *reply,
-                                       const char **why, const char *reason)
-{
-    *why = reason;
-    line_say(out, "%s", reply);
-    return PREAMBLE_CLOSE;
-}
-
-static enum preamble_result more(int rc)
-{
-    return rc ? PREAMBLE_CLOSE : PREAMBLE_MORE;
-}
 
 /* AUTH TLS (RFC 4217 section 4); curl tries AUTH SSL first, and TLS-C
  * is the draft's name for the same thing. */
@@ -138,13 +124,15 @@ static enum preamble_result auth(struct dialogue *d, const char *arg,
     char mech[16];
     line_verb(arg, mech, sizeof(mech));
     if (d->strip)
-        return more(line_say(out, "502 Command not implemented"));
+        return line_pre_more(line_say(out, "502 Command not implemented"));
     if (mech[0] == '\0')
-        return more(line_say(out, "501 Syntax: AUTH TLS"));
+        return line_pre_more(line_say(out, "501 Syntax: AUTH TLS"));
     if (!is(mech, "TLS") && !is(mech, "SSL") && !is(mech, "TLS-C"))
-        return more(line_say(out, "504 Security mechanism not understood"));
+        return line_pre_more(line_say(out, "504 Security mechanism not "
+                                           "understood"));
     if (d->refuse)
-        return more(line_say(out, "534 Request denied for policy reasons"));
+        return line_pre_more(line_say(out, "534 Request denied for policy "
+                                           "reasons"));
     if (line_say(out, "234 AUTH TLS successful") != 0 ||
         (d->inject != NULL &&
          buf_append(out, d->inject, strlen(d->inject)) != 0))
@@ -152,36 +140,35 @@ static enum preamble_result auth(struct dialogue *d, const char *arg,
     return PREAMBLE_TLS;
 }
 
-static enum preamble_result pre_command(struct ftp_preamble_state *st,
-                                        struct dialogue *d, const char *verb,
-                                        const char *arg, struct buf *out,
-                                        const char **why)
+static enum preamble_result pre_command(void *state, struct dialogue *d,
+                                        const char *verb, const char *arg,
+                                        struct buf *out, const char **why)
 {
+    struct ftp_preamble_state *st = state;
     const struct canned *s = find(verb);
     if (is(verb, "FEAT"))
-        return more(feat(d, false, out));
+        return line_pre_more(feat(d, false, out));
     if (is(verb, "AUTH"))
         return auth(d, arg, out);
     if (is(verb, "USER") || is(verb, "PASS") || is(verb, "ACCT")) {
         d->misstep = CREDENTIALS;
-        return close_with(out, "530 Issue AUTH TLS first: no credentials "
-                               "in the clear",
-                          why, CREDENTIALS);
+        return line_pre_close(out, "530 Issue AUTH TLS first: no "
+                                   "credentials in the clear",
+                              why, CREDENTIALS);
     }
     if (is(verb, "QUIT"))
-        return close_with(out, "221 Goodbye", why,
-                          "the client quit before TLS");
+        return line_pre_close(out, "221 Goodbye", why,
+                              "the client quit before TLS");
     /* RFC 4217 section 9: PBSZ (and so PROT) only after AUTH. */
     if (is(verb, "PBSZ") || is(verb, "PROT") || is(verb, "CCC"))
-        return more(line_say(out, "503 Issue AUTH TLS first"));
+        return line_pre_more(line_say(out, "503 Issue AUTH TLS first"));
     if (s != NULL && s->login)
-        return more(line_say(out, "530 Please login with USER and PASS"));
+        return line_pre_more(line_say(out, "530 Please login with USER and "
+                                           "PASS"));
     if (s != NULL)
-        return more(line_say(out, "%s", s->reply));
-    if (++st->errors >= FTP_MAX_ERRORS)
-        return close_with(out, "421 Too many errors", why,
-                          "the client sent commands that are not FTP");
-    return more(line_say(out, "500 Command not understood"));
+        return line_pre_more(line_say(out, "%s", s->reply));
+    return line_pre_unknown(&lines, &st->line, out, why,
+                            "500 Command not understood");
 }
 
 static enum preamble_result pre_input(void *state, struct dialogue *d,
@@ -189,42 +176,7 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
                                       const char **why)
 {
     struct ftp_preamble_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (!st->greeted) {
-        st->greeted = true;
-        dialogue_step(d, "greeting");
-        d->commands = 0;
-        if (greet(d, out) != 0)
-            return PREAMBLE_CLOSE;
-    }
-    for (;;) {
-        /* A ClientHello where a command was due (no command starts with
-         * 0x16): the client takes this port for implicit FTPS, or starts TLS
-         * though it was not granted. */
-        if (buf_pending(in) > 0 && buf_head(in)[0] == 0x16) {
-            *why = "the client started TLS without STARTTLS";
-            return PREAMBLE_CLOSE;
-        }
-        switch (line_take(in, line, sizeof(line))) {
-        case LINE_MORE:
-            return PREAMBLE_MORE;
-        case LINE_TOO_LONG:
-            return close_with(out, "500 Line too long", why,
-                              "the client sent a line over the limit");
-        case LINE_OK:
-            break;
-        }
-        const char *arg = line_verb(line, verb, sizeof(verb));
-        if (!dialogue_step(d, verb))
-            return close_with(out, "421 Too many commands", why,
-                              "the client sent too many commands");
-        int errors = st->errors;
-        enum preamble_result r = pre_command(st, d, verb, arg, out, why);
-        if (st->errors == errors)
-            st->errors = 0;
-        if (r != PREAMBLE_MORE)
-            return r;
-    }
+    return line_preamble_input(&lines, &st->line, st, d, in, out, why);
 }
 
 static void pre_clear(void *state)
@@ -242,20 +194,17 @@ const struct preamble_ops ftp_preamble = {
 /* ---- after TLS --------------------------------------------------------- */
 
 struct ftp_app_state {
-    struct dialogue *d;
-    struct buf in;
+    struct line_state line;
     char user[256]; /* from USER: PASS's request names it */
     bool has_user;
     bool logged_in;
-    int errors;
-    const char *bad; /* what respond(400) says */
 };
 
 static int app_open(void *state, struct dialogue *d, struct buf *out)
 {
     struct ftp_app_state *st = state;
     (void)out;
-    st->d = d;
+    line_app_open(&st->line, d);
     return 0;
 }
 
@@ -265,11 +214,6 @@ static int ftps_open(void *state, struct dialogue *d, struct buf *out)
     dialogue_step(d, "greeting");
     d->commands = 0;
     return greet(d, out);
-}
-
-static enum app_result reply(struct buf *out, const char *text)
-{
-    return line_say(out, "%s", text) ? APP_ERROR : APP_MORE;
 }
 
 static bool digits(const char *s)
@@ -287,12 +231,12 @@ static enum app_result user(struct ftp_app_state *st, const char *arg,
 {
     /* One login per connection: the request is answered once. */
     if (st->logged_in)
-        return reply(out, "503 Already logged in");
+        return line_app_reply(out, "503 Already logged in");
     if (arg[0] == '\0')
-        return reply(out, "501 Syntax: USER name");
+        return line_app_reply(out, "501 Syntax: USER name");
     snprintf(st->user, sizeof(st->user), "%s", arg);
     st->has_user = true;
-    return reply(out, "331 Password required");
+    return line_app_reply(out, "331 Password required");
 }
 
 static enum app_result pass(struct ftp_app_state *st,
@@ -300,7 +244,7 @@ static enum app_result pass(struct ftp_app_state *st,
 {
     /* RFC 959 section 4.1.1: PASS right after USER. */
     if (!st->has_user)
-        return reply(out, "503 Login with USER first");
+        return line_app_reply(out, "503 Login with USER first");
     st->has_user = false;
     snprintf(req->method, sizeof(req->method), "PASS");
     snprintf(req->target, sizeof(req->target), "%s", st->user);
@@ -315,14 +259,13 @@ static enum app_result prot(const char *arg, struct buf *out)
 {
     char level = (char)toupper((unsigned char)arg[0]);
     if (arg[0] == '\0' || arg[1] != '\0')
-        return reply(out, "501 Syntax: PROT P or PROT C");
+        return line_app_reply(out, "501 Syntax: PROT P or PROT C");
     if (level == 'P' || level == 'C')
-        return line_say(out, "200 Protection level set to %c", level)
-                   ? APP_ERROR
-                   : APP_MORE;
+        return line_app_more(line_say(out, "200 Protection level set to %c",
+                                      level));
     if (level == 'S' || level == 'E')
-        return reply(out, "536 Protection level not served");
-    return reply(out, "504 Unknown protection level");
+        return line_app_reply(out, "536 Protection level not served");
+    return line_app_reply(out, "504 Unknown protection level");
 }
 
 /* TYPE (RFC 959 section 3.1.1): ASCII, image and local bytes. */
@@ -330,19 +273,17 @@ static enum app_result type(const char *arg, struct buf *out)
 {
     char kind = (char)toupper((unsigned char)arg[0]);
     if (kind == 'A' || kind == 'I' || kind == 'L')
-        return line_say(out, "200 Type set to %c", kind) ? APP_ERROR
-                                                         : APP_MORE;
+        return line_app_more(line_say(out, "200 Type set to %c", kind));
     if (kind == '\0')
-        return reply(out, "501 Syntax: TYPE A or TYPE I");
-    return reply(out, "504 Type not served");
+        return line_app_reply(out, "501 Syntax: TYPE A or TYPE I");
+    return line_app_reply(out, "504 Type not served");
 }
 
 static enum app_result rest(const char *arg, struct buf *out)
 {
     if (!digits(arg) || strlen(arg) > 20)
-        return reply(out, "501 Syntax: REST offset");
-    return line_say(out, "350 Restarting at %s", arg) ? APP_ERROR
-                                                      : APP_MORE;
+        return line_app_reply(out, "501 Syntax: REST offset");
+    return line_app_more(line_say(out, "350 Restarting at %s", arg));
 }
 
 /* What the table answers, or its own function for TYPE and REST. */
@@ -351,12 +292,12 @@ static enum app_result canned(const struct ftp_app_state *st,
                               struct buf *out)
 {
     if (s->login && !st->logged_in)
-        return reply(out, "530 Please login with USER and PASS");
+        return line_app_reply(out, "530 Please login with USER and PASS");
     if (is(s->verb, "TYPE"))
         return type(arg, out);
     if (is(s->verb, "REST"))
         return rest(arg, out);
-    return reply(out, s->reply);
+    return line_app_reply(out, s->reply);
 }
 
 /* The commands that are not in the table; APP_BAD when the verb is not
@@ -370,33 +311,32 @@ static enum app_result command(struct ftp_app_state *st, const char *verb,
     if (is(verb, "PASS"))
         return pass(st, req, out);
     if (is(verb, "ACCT"))
-        return reply(out, "202 ACCT not needed");
+        return line_app_reply(out, "202 ACCT not needed");
     if (is(verb, "FEAT"))
-        return feat(st->d, true, out) ? APP_ERROR : APP_MORE;
+        return line_app_more(feat(st->line.d, true, out));
     /* RFC 4217 section 9: any buffer size is answered with PBSZ=0. */
     if (is(verb, "PBSZ"))
-        return reply(out, digits(arg) ? "200 PBSZ=0" : "501 Syntax: PBSZ 0");
+        return line_app_reply(out, digits(arg) ? "200 PBSZ=0"
+                                               : "501 Syntax: PBSZ 0");
     if (is(verb, "PROT"))
         return prot(arg, out);
     if (is(verb, "AUTH"))
-        return reply(out, "503 TLS is already active");
+        return line_app_reply(out, "503 TLS is already active");
     /* RFC 4217 section 6: the control connection stays encrypted. */
     if (is(verb, "CCC"))
-        return reply(out, "534 CCC denied for policy reasons");
-    if (++st->errors >= FTP_MAX_ERRORS) {
-        st->bad = "421 Too many errors";
-        return APP_BAD;
-    }
-    return reply(out, "500 Command not understood");
+        return line_app_reply(out, "534 CCC denied for policy reasons");
+    return line_app_unknown(&lines, &st->line, out,
+                            "500 Command not understood");
 }
 
-static enum app_result app_command(struct ftp_app_state *st,
-                                   const char *verb, const char *arg,
-                                   struct app_request *req, struct buf *out)
+static enum app_result app_command(void *state, const char *verb,
+                                   const char *arg, struct app_request *req,
+                                   struct buf *out)
 {
+    struct ftp_app_state *st = state;
     if (is(verb, "QUIT"))
         return line_say(out, "221 Goodbye from shakedown scenario %s",
-                        st->d->scenario)
+                        st->line.d->scenario)
                    ? APP_ERROR
                    : APP_DONE;
     const struct canned *s = find(verb);
@@ -410,31 +350,7 @@ static enum app_result app_input(void *state, const uint8_t *data,
                                  struct buf *out)
 {
     struct ftp_app_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (len > 0 && buf_append(&st->in, data, len) != 0)
-        return APP_ERROR;
-    for (;;) {
-        switch (line_take(&st->in, line, sizeof(line))) {
-        case LINE_MORE:
-            return APP_MORE;
-        case LINE_TOO_LONG:
-            st->bad = "500 Line too long";
-            return APP_BAD;
-        case LINE_OK:
-            break;
-        }
-        const char *arg = line_verb(line, verb, sizeof(verb));
-        if (!dialogue_step(st->d, verb)) {
-            st->bad = "421 Too many commands";
-            return APP_BAD;
-        }
-        int errors = st->errors;
-        enum app_result r = app_command(st, verb, arg, req, out);
-        if (st->errors == errors)
-            st->errors = 0;
-        if (r != APP_MORE)
-            return r;
-    }
+    return line_app_input(&lines, &st->line, st, data, len, req, out);
 }
 
 static int app_respond(void *state, int status, const struct app_page *page,
@@ -442,7 +358,7 @@ static int app_respond(void *state, int status, const struct app_page *page,
 {
     struct ftp_app_state *st = state;
     if (status == 400)
-        return line_say(out, "%s", st->bad ? st->bad : "500 Error") ? -1 : 0;
+        return line_app_bad(&lines, &st->line, out);
     if (status != 200)
         return line_say(out, "530 %s", page->note ? page->note : "Refused")
                    ? -1
@@ -459,8 +375,19 @@ static int app_respond(void *state, int status, const struct app_page *page,
 static void app_clear(void *state)
 {
     struct ftp_app_state *st = state;
-    buf_free(&st->in);
+    line_app_clear(&st->line);
 }
+
+static const struct line_protocol lines = {
+    .too_long = "500 Line too long",
+    .too_many = "421 Too many commands",
+    .too_many_errors = "421 Too many errors",
+    .error = "500 Error",
+    .stranger = "the client sent commands that are not FTP",
+    .greet = greet,
+    .pre_command = pre_command,
+    .app_command = app_command,
+};
 
 const struct app_ops ftp_app = {
     .name = "ftp",

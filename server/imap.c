@@ -92,17 +92,12 @@ static const char *split(const char *line, char *tag, char *verb,
 /* ---- before TLS -------------------------------------------------------- */
 
 struct imap_preamble_state {
-    bool greeted;
-    int errors;
+    struct line_state line;
+    char tag[IMAP_MAX_TAG]; /* the command's being answered */
 };
 
-static enum preamble_result close_with(struct buf *out, const char *reply,
-                                       const char **why, const char *reason)
-{
-    *why = reason;
-    (void)line_say(out, "%s", reply); /* closing either way */
-    return PREAMBLE_CLOSE;
-}
+/* Defined below, with the functions it names. */
+static const struct line_protocol lines;
 
 /* A login before TLS is refused with PRIVACYREQUIRED (RFC 9051 section
  * 7.1), and the server says BYE before it closes (section 7.1.5). */
@@ -113,8 +108,8 @@ static enum preamble_result credentials(struct dialogue *d, const char *tag,
     (void)line_say(out, "%s NO [PRIVACYREQUIRED] Credentials refused "
                         "without TLS",
                    tag);
-    return close_with(out, "* BYE Credentials were sent in the clear", why,
-                      CREDENTIALS);
+    return line_pre_close(out, "* BYE Credentials were sent in the clear",
+                          why, CREDENTIALS);
 }
 
 /* STARTTLS (RFC 3501 section 6.2.1): the go-ahead, or where it was not
@@ -127,8 +122,7 @@ static enum preamble_result starttls(struct dialogue *d, const char *tag,
                           : args[0] != 0  ? "BAD STARTTLS takes no arguments"
                                           : NULL;
     if (refusal != NULL)
-        return line_say(out, "%s %s", tag, refusal) ? PREAMBLE_CLOSE
-                                                    : PREAMBLE_MORE;
+        return line_pre_more(line_say(out, "%s %s", tag, refusal));
     if (line_say(out, "%s OK Begin TLS negotiation now", tag) != 0 ||
         (d->inject != NULL &&
          buf_append(out, d->inject, strlen(d->inject)) != 0))
@@ -136,17 +130,31 @@ static enum preamble_result starttls(struct dialogue *d, const char *tag,
     return PREAMBLE_TLS;
 }
 
-/* One tagged command; args is what follows the command word. */
-static enum preamble_result pre_command(struct imap_preamble_state *st,
-                                        struct dialogue *d, const char *tag,
+/* The tag into st->tag, the command word into verb; for a line without
+ * a valid tag, NULL, and the step shows "untagged". */
+static const char *pre_split(void *state, const char *line, char *verb,
+                             size_t size)
+{
+    struct imap_preamble_state *st = state;
+    const char *args = split(line, st->tag, verb, size);
+    if (args == NULL)
+        snprintf(verb, size, "untagged");
+    return args;
+}
+
+/* One command; args is what follows the command word, NULL for a line
+ * without a tag, which gets an untagged BAD (RFC 9051 section 7.1.3). */
+static enum preamble_result pre_command(void *state, struct dialogue *d,
                                         const char *verb, const char *args,
                                         struct buf *out, const char **why)
 {
-    int rc;
-    if (is(verb, "STARTTLS")) {
-        st->errors = 0;
+    struct imap_preamble_state *st = state;
+    const char *tag = st->tag;
+    if (args == NULL)
+        return line_pre_unknown(&lines, &st->line, out, why,
+                                "* BAD Missing or invalid tag");
+    if (is(verb, "STARTTLS"))
         return starttls(d, tag, args, out);
-    }
     if (is(verb, "LOGIN") || is(verb, "AUTHENTICATE"))
         return credentials(d, tag, out, why);
     if (is(verb, "LOGOUT")) {
@@ -155,31 +163,18 @@ static enum preamble_result pre_command(struct imap_preamble_state *st,
         return PREAMBLE_CLOSE;
     }
     if (is(verb, "CAPABILITY") && args[0] == '\0')
-        rc = capability(d, false, tag, out);
-    else if (is(verb, "NOOP") && args[0] == '\0')
-        rc = line_say(out, "%s OK NOOP completed", tag);
-    else if (++st->errors >= IMAP_MAX_ERRORS)
-        return close_with(out, "* BYE Too many bad commands", why,
-                          "the client sent commands that are not IMAP");
-    else
-        return line_say(out, "%s BAD Unknown command or not valid before "
-                             "STARTTLS",
-                        tag)
-                   ? PREAMBLE_CLOSE
-                   : PREAMBLE_MORE;
-    st->errors = 0;
-    return rc ? PREAMBLE_CLOSE : PREAMBLE_MORE;
+        return line_pre_more(capability(d, false, tag, out));
+    if (is(verb, "NOOP") && args[0] == '\0')
+        return line_pre_more(line_say(out, "%s OK NOOP completed", tag));
+    return line_pre_unknown(&lines, &st->line, out, why,
+                            "%s BAD Unknown command or not valid before "
+                            "STARTTLS",
+                            tag);
 }
 
-/* A line without a tag gets an untagged BAD (RFC 9051 section 7.1.3). */
-static enum preamble_result pre_untagged(struct imap_preamble_state *st,
-                                         struct buf *out, const char **why)
+static int pre_greet(const struct dialogue *d, struct buf *out)
 {
-    if (++st->errors >= IMAP_MAX_ERRORS)
-        return close_with(out, "* BYE Too many bad commands", why,
-                          "the client sent commands that are not IMAP");
-    return line_say(out, "* BAD Missing or invalid tag") ? PREAMBLE_CLOSE
-                                                          : PREAMBLE_MORE;
+    return greet(d, false, out);
 }
 
 static enum preamble_result pre_input(void *state, struct dialogue *d,
@@ -187,50 +182,26 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
                                       const char **why)
 {
     struct imap_preamble_state *st = state;
-    char line[DIALOGUE_MAX_LINE], tag[IMAP_MAX_TAG], verb[16];
-    if (!st->greeted) {
-        st->greeted = true;
-        dialogue_at(d, "greeting");
-        if (greet(d, false, out) != 0)
-            return PREAMBLE_CLOSE;
-    }
-    for (;;) {
-        /* A ClientHello where a command was due: the client takes this
-         * port for implicit TLS (IMAPS), or starts TLS although its
-         * STARTTLS was refused or not offered (openssl s_client "tries
-         * anyway"). No tag starts with 0x16. */
-        if (buf_pending(in) > 0 && buf_head(in)[0] == 0x16) {
-            *why = "the client started TLS without STARTTLS";
-            return PREAMBLE_CLOSE;
-        }
-        /* line_take reads buf_head, which an empty buffer may not have. */
-        if (buf_pending(in) == 0)
-            return PREAMBLE_MORE;
-        switch (line_take(in, line, sizeof(line))) {
-        case LINE_MORE:
-            return PREAMBLE_MORE;
-        case LINE_TOO_LONG:
-            return close_with(out, "* BYE Line too long", why,
-                              "the client sent a line over the limit");
-        case LINE_OK:
-            break;
-        }
-        const char *args = split(line, tag, verb, sizeof(verb));
-        if (!dialogue_step(d, args != NULL ? verb : "untagged"))
-            return close_with(out, "* BYE Too many commands", why,
-                              "the client sent too many commands");
-        enum preamble_result r =
-            args != NULL ? pre_command(st, d, tag, verb, args, out, why)
-                         : pre_untagged(st, out, why);
-        if (r != PREAMBLE_MORE)
-            return r;
-    }
+    return line_preamble_input(&lines, &st->line, st, d, in, out, why);
 }
 
 static void pre_clear(void *state)
 {
     (void)state;
 }
+
+/* After TLS IMAP reads commands of its own (literals, a request that
+ * holds back what follows it): only the loop before TLS is the shared
+ * one. */
+static const struct line_protocol lines = {
+    .too_long = "* BYE Line too long",
+    .too_many = "* BYE Too many commands",
+    .too_many_errors = "* BYE Too many bad commands",
+    .stranger = "the client sent commands that are not IMAP",
+    .greet = pre_greet,
+    .split = pre_split,
+    .pre_command = pre_command,
+};
 
 const struct preamble_ops imap_preamble = {
     .name = "imap",

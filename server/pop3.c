@@ -12,11 +12,11 @@
 
 #include "line.h"
 
-/* Syntax errors in a row before the server gives up on the client. */
-#define POP3_MAX_ERRORS 3
-
 static const char *const CREDENTIALS =
     "the client sent credentials without TLS";
+
+/* Defined at the end, with the functions it names. */
+static const struct line_protocol lines;
 
 /* No timestamp in the greeting: that is what offers APOP (RFC 1939
  * section 7), and APOP is not served. */
@@ -58,32 +58,18 @@ static const char *or_unknown(const char *s)
 /* ---- before TLS -------------------------------------------------------- */
 
 struct pop3_preamble_state {
-    bool greeted;
-    int errors;
+    struct line_state line;
 };
-
-static enum preamble_result close_with(struct buf *out, const char *reply,
-                                       const char **why, const char *reason)
-{
-    *why = reason;
-    line_say(out, "%s", reply);
-    return PREAMBLE_CLOSE;
-}
-
-static enum preamble_result more(int rc)
-{
-    return rc ? PREAMBLE_CLOSE : PREAMBLE_MORE;
-}
 
 static enum preamble_result stls(struct dialogue *d, const char *arg,
                                  struct buf *out)
 {
     if (d->strip)
-        return more(line_say(out, "-ERR Unknown command"));
+        return line_pre_more(line_say(out, "-ERR Unknown command"));
     if (d->refuse)
-        return more(line_say(out, "-ERR TLS refused"));
+        return line_pre_more(line_say(out, "-ERR TLS refused"));
     if (arg[0] != '\0') /* RFC 2595 section 4: no arguments */
-        return more(line_say(out, "-ERR Syntax: STLS"));
+        return line_pre_more(line_say(out, "-ERR Syntax: STLS"));
     if (line_say(out, "+OK Begin TLS negotiation") != 0 ||
         (d->inject != NULL &&
          buf_append(out, d->inject, strlen(d->inject)) != 0))
@@ -91,36 +77,30 @@ static enum preamble_result stls(struct dialogue *d, const char *arg,
     return PREAMBLE_TLS;
 }
 
-static enum preamble_result pre_command(struct pop3_preamble_state *st,
-                                        struct dialogue *d, const char *verb,
-                                        const char *arg, struct buf *out,
-                                        const char **why)
+static enum preamble_result pre_command(void *state, struct dialogue *d,
+                                        const char *verb, const char *arg,
+                                        struct buf *out, const char **why)
 {
-    if (is(verb, "CAPA")) {
-        st->errors = 0;
-        return more(capa(d, false, out));
-    }
-    if (is(verb, "STLS")) {
-        st->errors = 0;
+    struct pop3_preamble_state *st = state;
+    if (is(verb, "CAPA"))
+        return line_pre_more(capa(d, false, out));
+    if (is(verb, "STLS"))
         return stls(d, arg, out);
-    }
     /* A user name (USER), a password (PASS), a digest (APOP) or a SASL
      * exchange (AUTH, RFC 5034) in the clear. [SYS/PERM] is RFC 3206's
      * code for a refusal that retrying will not change. */
     if (is(verb, "USER") || is(verb, "PASS") || is(verb, "APOP") ||
         is(verb, "AUTH")) {
         d->misstep = CREDENTIALS;
-        return close_with(out, "-ERR [SYS/PERM] Issue STLS first: no "
-                               "credentials in the clear",
-                          why, CREDENTIALS);
+        return line_pre_close(out, "-ERR [SYS/PERM] Issue STLS first: no "
+                                   "credentials in the clear",
+                              why, CREDENTIALS);
     }
     if (is(verb, "QUIT"))
-        return close_with(out, "+OK shakedown signing off", why,
-                          "the client quit before TLS");
-    if (++st->errors >= POP3_MAX_ERRORS)
-        return close_with(out, "-ERR Too many errors", why,
-                          "the client sent commands that are not POP3");
-    return more(line_say(out, "-ERR Unknown command"));
+        return line_pre_close(out, "+OK shakedown signing off", why,
+                              "the client quit before TLS");
+    return line_pre_unknown(&lines, &st->line, out, why,
+                            "-ERR Unknown command");
 }
 
 static enum preamble_result pre_input(void *state, struct dialogue *d,
@@ -128,39 +108,7 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
                                       const char **why)
 {
     struct pop3_preamble_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (!st->greeted) {
-        st->greeted = true;
-        dialogue_step(d, "greeting");
-        d->commands = 0;
-        if (greet(d, out) != 0)
-            return PREAMBLE_CLOSE;
-    }
-    for (;;) {
-        /* A ClientHello where a command was due (no command starts with
-         * 0x16): the client takes this port for POP3S, or starts TLS
-         * though it was not granted. */
-        if (buf_pending(in) > 0 && buf_head(in)[0] == 0x16) {
-            *why = "the client started TLS without STARTTLS";
-            return PREAMBLE_CLOSE;
-        }
-        switch (line_take(in, line, sizeof(line))) {
-        case LINE_MORE:
-            return PREAMBLE_MORE;
-        case LINE_TOO_LONG:
-            return close_with(out, "-ERR Line too long", why,
-                              "the client sent a line over the limit");
-        case LINE_OK:
-            break;
-        }
-        const char *arg = line_verb(line, verb, sizeof(verb));
-        if (!dialogue_step(d, verb))
-            return close_with(out, "-ERR Too many commands", why,
-                              "the client sent too many commands");
-        enum preamble_result r = pre_command(st, d, verb, arg, out, why);
-        if (r != PREAMBLE_MORE)
-            return r;
-    }
+    return line_preamble_input(&lines, &st->line, st, d, in, out, why);
 }
 
 static void pre_clear(void *state)
@@ -178,20 +126,17 @@ const struct preamble_ops pop3_preamble = {
 /* ---- after TLS --------------------------------------------------------- */
 
 struct pop3_app_state {
-    struct dialogue *d;
-    struct buf in;
+    struct line_state line;
     char user[256]; /* from USER: PASS's request names it */
     bool has_user;
     bool logged_in; /* the TRANSACTION state (RFC 1939 section 5) */
-    int errors;
-    const char *bad; /* what respond(400) says */
 };
 
 static int app_open(void *state, struct dialogue *d, struct buf *out)
 {
     struct pop3_app_state *st = state;
     (void)out;
-    st->d = d;
+    line_app_open(&st->line, d);
     return 0;
 }
 
@@ -203,17 +148,12 @@ static int pop3s_open(void *state, struct dialogue *d, struct buf *out)
     return greet(d, out);
 }
 
-static enum app_result reply(struct buf *out, const char *text)
-{
-    return line_say(out, "%s", text) ? APP_ERROR : APP_MORE;
-}
-
 static enum app_result pass(struct pop3_app_state *st,
                             struct app_request *req, struct buf *out)
 {
     /* RFC 1939 section 7: PASS only right after a successful USER. */
     if (!st->has_user)
-        return reply(out, "-ERR USER first");
+        return line_app_reply(out, "-ERR USER first");
     snprintf(req->method, sizeof(req->method), "PASS");
     snprintf(req->target, sizeof(req->target), "%s", st->user);
     req->protocol = "POP3";
@@ -229,17 +169,17 @@ static enum app_result login_command(struct pop3_app_state *st,
 {
     if (is(verb, "USER")) {
         if (arg[0] == '\0')
-            return reply(out, "-ERR Syntax: USER name");
+            return line_app_reply(out, "-ERR Syntax: USER name");
         snprintf(st->user, sizeof(st->user), "%s", arg);
         st->has_user = true;
-        return reply(out, "+OK Send PASS");
+        return line_app_reply(out, "+OK Send PASS");
     }
     if (is(verb, "PASS"))
         return pass(st, req, out);
     st->has_user = false;
     if (is(verb, "APOP") || is(verb, "AUTH"))
-        return reply(out, "-ERR Not served: use USER and PASS");
-    return reply(out, "-ERR Not logged in");
+        return line_app_reply(out, "-ERR Not served: use USER and PASS");
+    return line_app_reply(out, "-ERR Not logged in");
 }
 
 /* The TRANSACTION state over a maildrop that holds nothing: every
@@ -248,19 +188,19 @@ static enum app_result mailbox_command(const char *verb, const char *arg,
                                        struct buf *out)
 {
     if (is(verb, "STAT"))
-        return reply(out, "+OK 0 0");
+        return line_app_reply(out, "+OK 0 0");
     if (is(verb, "LIST") || is(verb, "UIDL")) {
         if (arg[0] != '\0')
-            return reply(out, "-ERR No such message");
+            return line_app_reply(out, "-ERR No such message");
         int rc = line_say(out, "+OK 0 messages");
         rc |= line_say(out, ".");
-        return rc ? APP_ERROR : APP_MORE;
+        return line_app_more(rc);
     }
     if (is(verb, "RETR") || is(verb, "TOP") || is(verb, "DELE"))
-        return reply(out, "-ERR No such message");
+        return line_app_reply(out, "-ERR No such message");
     if (is(verb, "RSET") || is(verb, "NOOP"))
-        return reply(out, "+OK");
-    return reply(out, "-ERR Already logged in");
+        return line_app_reply(out, "+OK");
+    return line_app_reply(out, "-ERR Already logged in");
 }
 
 static bool known(const char *verb)
@@ -275,26 +215,23 @@ static bool known(const char *verb)
     return false;
 }
 
-static enum app_result app_command(struct pop3_app_state *st,
-                                   const char *verb, const char *arg,
-                                   struct app_request *req, struct buf *out)
+static enum app_result app_command(void *state, const char *verb,
+                                   const char *arg, struct app_request *req,
+                                   struct buf *out)
 {
+    struct pop3_app_state *st = state;
     if (is(verb, "CAPA"))
-        return capa(st->d, true, out) ? APP_ERROR : APP_MORE;
+        return line_app_more(capa(st->line.d, true, out));
     if (is(verb, "STLS"))
-        return reply(out, "-ERR TLS already active");
+        return line_app_reply(out, "-ERR TLS already active");
     if (is(verb, "QUIT"))
         return line_say(out, "+OK shakedown scenario %s signing off",
-                        st->d->scenario)
+                        st->line.d->scenario)
                    ? APP_ERROR
                    : APP_DONE;
-    if (!known(verb)) {
-        if (++st->errors >= POP3_MAX_ERRORS) {
-            st->bad = "-ERR Too many errors";
-            return APP_BAD;
-        }
-        return reply(out, "-ERR Unknown command");
-    }
+    if (!known(verb))
+        return line_app_unknown(&lines, &st->line, out,
+                                "-ERR Unknown command");
     if (!st->logged_in)
         return login_command(st, verb, arg, req, out);
     return mailbox_command(verb, arg, out);
@@ -305,31 +242,7 @@ static enum app_result app_input(void *state, const uint8_t *data,
                                  struct buf *out)
 {
     struct pop3_app_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (len > 0 && buf_append(&st->in, data, len) != 0)
-        return APP_ERROR;
-    for (;;) {
-        switch (line_take(&st->in, line, sizeof(line))) {
-        case LINE_MORE:
-            return APP_MORE;
-        case LINE_TOO_LONG:
-            st->bad = "-ERR Line too long";
-            return APP_BAD;
-        case LINE_OK:
-            break;
-        }
-        const char *arg = line_verb(line, verb, sizeof(verb));
-        if (!dialogue_step(st->d, verb)) {
-            st->bad = "-ERR Too many commands";
-            return APP_BAD;
-        }
-        int errors = st->errors;
-        enum app_result r = app_command(st, verb, arg, req, out);
-        if (st->errors == errors)
-            st->errors = 0;
-        if (r != APP_MORE)
-            return r;
-    }
+    return line_app_input(&lines, &st->line, st, data, len, req, out);
 }
 
 static int app_respond(void *state, int status, const struct app_page *page,
@@ -337,8 +250,7 @@ static int app_respond(void *state, int status, const struct app_page *page,
 {
     struct pop3_app_state *st = state;
     if (status == 400)
-        return line_say(out, "%s", st->bad ? st->bad : "-ERR Error") ? -1
-                                                                     : 0;
+        return line_app_bad(&lines, &st->line, out);
     st->has_user = false;
     /* RFC 3206 section 4: [AUTH] says the credentials were the problem. */
     if (status != 200)
@@ -358,8 +270,19 @@ static int app_respond(void *state, int status, const struct app_page *page,
 static void app_clear(void *state)
 {
     struct pop3_app_state *st = state;
-    buf_free(&st->in);
+    line_app_clear(&st->line);
 }
+
+static const struct line_protocol lines = {
+    .too_long = "-ERR Line too long",
+    .too_many = "-ERR Too many commands",
+    .too_many_errors = "-ERR Too many errors",
+    .error = "-ERR Error",
+    .stranger = "the client sent commands that are not POP3",
+    .greet = greet,
+    .pre_command = pre_command,
+    .app_command = app_command,
+};
 
 const struct app_ops pop3_app = {
     .name = "pop3",

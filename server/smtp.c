@@ -13,10 +13,10 @@
 
 #include "line.h"
 
-/* Syntax errors in a row before the server gives up on the client. */
-#define SMTP_MAX_ERRORS 3
-
 static const char *const CREDENTIALS = "the client sent credentials without TLS";
+
+/* Defined at the end, with the functions it names. */
+static const struct line_protocol lines;
 
 static int greet(const struct dialogue *d, struct buf *out)
 {
@@ -46,43 +46,30 @@ static int ehlo(const struct dialogue *d, const char *client, bool tls,
 /* ---- before TLS -------------------------------------------------------- */
 
 struct smtp_preamble_state {
-    bool greeted;
+    struct line_state line;
     bool auth_due; /* AUTH without its credentials: they come next */
-    int errors;
 };
-
-static enum preamble_result close_with(struct buf *out, const char *reply,
-                                       const char **why, const char *reason)
-{
-    *why = reason;
-    (void)line_say(out, "%s", reply); /* closing either way */
-    return PREAMBLE_CLOSE;
-}
 
 static enum preamble_result credentials(struct dialogue *d, struct buf *out,
                                         const char **why,
                                         const char *misstep)
 {
     d->misstep = misstep;
-    return close_with(out, "530 5.7.0 Must issue a STARTTLS command first",
-                      why, misstep);
+    return line_pre_close(out, "530 5.7.0 Must issue a STARTTLS command first",
+                          why, misstep);
 }
 
 static enum preamble_result starttls(struct dialogue *d, const char *arg,
                                      struct buf *out)
 {
     if (d->strip)
-        return line_say(out, "502 5.5.1 Command not implemented")
-                   ? PREAMBLE_CLOSE
-                   : PREAMBLE_MORE;
+        return line_pre_more(line_say(out, "502 5.5.1 Command not "
+                                           "implemented"));
     if (d->refuse)
-        return line_say(out, "454 4.7.0 TLS not available due to temporary "
-                             "reason")
-                   ? PREAMBLE_CLOSE
-                   : PREAMBLE_MORE;
+        return line_pre_more(line_say(out, "454 4.7.0 TLS not available due "
+                                           "to temporary reason"));
     if (arg[0] != '\0') /* RFC 3207 section 4: no parameters */
-        return line_say(out, "501 5.5.4 Syntax: STARTTLS") ? PREAMBLE_CLOSE
-                                                              : PREAMBLE_MORE;
+        return line_pre_more(line_say(out, "501 5.5.4 Syntax: STARTTLS"));
     if (line_say(out, "220 2.0.0 Ready to start TLS") != 0 ||
         (d->inject != NULL &&
          buf_append(out, d->inject, strlen(d->inject)) != 0))
@@ -90,18 +77,17 @@ static enum preamble_result starttls(struct dialogue *d, const char *arg,
     return PREAMBLE_TLS;
 }
 
-static enum preamble_result pre_command(struct smtp_preamble_state *st,
-                                        struct dialogue *d, const char *verb,
-                                        const char *arg, struct buf *out,
-                                        const char **why)
+static enum preamble_result pre_command(void *state, struct dialogue *d,
+                                        const char *verb, const char *arg,
+                                        struct buf *out, const char **why)
 {
+    struct smtp_preamble_state *st = state;
     int rc = 0;
     if (strcmp(verb, "EHLO") == 0) {
         rc = ehlo(d, arg, false, out);
     } else if (strcmp(verb, "HELO") == 0) {
         rc = line_say(out, "250 %s", d->host);
     } else if (strcmp(verb, "STARTTLS") == 0) {
-        st->errors = 0;
         return starttls(d, arg, out);
     } else if (strcmp(verb, "AUTH") == 0) {
         /* With its initial response (RFC 4954 section 4) the
@@ -115,18 +101,27 @@ static enum preamble_result pre_command(struct smtp_preamble_state *st,
     } else if (strcmp(verb, "RSET") == 0 || strcmp(verb, "NOOP") == 0) {
         rc = line_say(out, "250 2.0.0 OK");
     } else if (strcmp(verb, "QUIT") == 0) {
-        return close_with(out, "221 2.0.0 Bye", why,
-                          "the client quit before TLS");
+        return line_pre_close(out, "221 2.0.0 Bye", why,
+                              "the client quit before TLS");
     } else {
-        if (++st->errors >= SMTP_MAX_ERRORS)
-            return close_with(out, "421 4.7.0 Too many errors", why,
-                              "the client sent commands that are not SMTP");
-        return line_say(out, "500 5.5.2 Command not recognized")
-                   ? PREAMBLE_CLOSE
-                   : PREAMBLE_MORE;
+        return line_pre_unknown(&lines, &st->line, out, why,
+                                "500 5.5.2 Command not recognized");
     }
-    st->errors = 0;
-    return rc ? PREAMBLE_CLOSE : PREAMBLE_MORE;
+    return line_pre_more(rc);
+}
+
+/* The line after AUTH is the credentials, not a command: the trace's
+ * step must not show a piece of them. */
+static bool pre_text(void *state, struct dialogue *d, const char *line,
+                     struct buf *out, const char **why,
+                     enum preamble_result *r)
+{
+    struct smtp_preamble_state *st = state;
+    (void)line;
+    if (!st->auth_due)
+        return false;
+    *r = credentials(d, out, why, CREDENTIALS);
+    return true;
 }
 
 static enum preamble_result pre_input(void *state, struct dialogue *d,
@@ -134,42 +129,7 @@ static enum preamble_result pre_input(void *state, struct dialogue *d,
                                       const char **why)
 {
     struct smtp_preamble_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (!st->greeted) {
-        st->greeted = true;
-        dialogue_at(d, "greeting");
-        if (greet(d, out) != 0)
-            return PREAMBLE_CLOSE;
-    }
-    for (;;) {
-        /* A ClientHello where a command was due (no command starts with
-         * 0x16): the client takes this port for implicit TLS (SMTPS), or
-         * starts TLS though STARTTLS was not granted. */
-        if (buf_pending(in) > 0 && buf_head(in)[0] == 0x16) {
-            *why = "the client started TLS without STARTTLS";
-            return PREAMBLE_CLOSE;
-        }
-        switch (line_take(in, line, sizeof(line))) {
-        case LINE_MORE:
-            return PREAMBLE_MORE;
-        case LINE_TOO_LONG:
-            return close_with(out, "500 5.5.2 Line too long", why,
-                              "the client sent a line over the limit");
-        case LINE_OK:
-            break;
-        }
-        /* The line after AUTH is the credentials, not a command: the
-         * trace's step must not show a piece of them. */
-        if (st->auth_due)
-            return credentials(d, out, why, CREDENTIALS);
-        const char *arg = line_verb(line, verb, sizeof(verb));
-        if (!dialogue_step(d, verb))
-            return close_with(out, "421 4.7.0 Too many commands", why,
-                              "the client sent too many commands");
-        enum preamble_result r = pre_command(st, d, verb, arg, out, why);
-        if (r != PREAMBLE_MORE)
-            return r;
-    }
+    return line_preamble_input(&lines, &st->line, st, d, in, out, why);
 }
 
 static void pre_clear(void *state)
@@ -187,8 +147,7 @@ const struct preamble_ops smtp_preamble = {
 /* ---- after TLS --------------------------------------------------------- */
 
 struct smtp_app_state {
-    struct dialogue *d;
-    struct buf in;
+    struct line_state line;
     bool answered; /* the first MAIL was the connection's request */
     char refusal[256]; /* its answer if not 200, for a later MAIL too */
     bool mail;     /* a transaction is open (MAIL accepted) */
@@ -196,15 +155,13 @@ struct smtp_app_state {
     bool data;     /* reading the message, up to its lone dot */
     size_t message_bytes;
     int auth_due; /* AUTH lines still to come */
-    int errors;
-    const char *bad; /* what respond(400) says */
 };
 
 static int app_open(void *state, struct dialogue *d, struct buf *out)
 {
     struct smtp_app_state *st = state;
     (void)out;
-    st->d = d;
+    line_app_open(&st->line, d);
     return 0;
 }
 
@@ -223,19 +180,17 @@ static enum app_result data_line(struct smtp_app_state *st, const char *line,
     if (strcmp(line, ".") != 0) {
         st->message_bytes += strlen(line) + 2;
         if (st->message_bytes > SMTP_MAX_MESSAGE) {
-            st->bad = "552 5.3.4 Message too big";
+            st->line.bad = "552 5.3.4 Message too big";
             return APP_BAD;
         }
         return APP_MORE;
     }
     st->data = st->mail = false;
     st->rcpts = 0;
-    dialogue_at(st->d, "end of DATA");
-    return line_say(out, "250 2.0.0 Accepted by shakedown scenario %s and "
-                         "dropped",
-                    st->d->scenario)
-               ? APP_ERROR
-               : APP_MORE;
+    dialogue_at(st->line.d, "end of DATA");
+    return line_app_more(line_say(out, "250 2.0.0 Accepted by shakedown "
+                                       "scenario %s and dropped",
+                                  st->line.d->scenario));
 }
 
 /* AUTH PLAIN or LOGIN (RFC 4954), taken on trust: any credentials do. */
@@ -249,44 +204,50 @@ static enum app_result auth(struct smtp_app_state *st, const char *arg,
     } else if (strcmp(mech, "LOGIN") == 0) {
         st->auth_due = initial[0] ? 1 : 2;
     } else {
-        return line_say(out, "504 5.5.4 Unrecognized authentication type")
-                   ? APP_ERROR
-                   : APP_MORE;
+        return line_app_reply(out, "504 5.5.4 Unrecognized authentication "
+                                   "type");
     }
     if (st->auth_due == 0)
-        return line_say(out, "235 2.7.0 Authentication successful")
-                   ? APP_ERROR
-                   : APP_MORE;
+        return line_app_reply(out, "235 2.7.0 Authentication successful");
     /* LOGIN asks "Username:" then "Password:", base64-encoded. */
     const char *ask = strcmp(mech, "PLAIN") == 0 ? ""
                       : st->auth_due == 2        ? "VXNlcm5hbWU6"
                                                  : "UGFzc3dvcmQ6";
-    return line_say(out, "334 %s", ask) ? APP_ERROR : APP_MORE;
+    return line_app_more(line_say(out, "334 %s", ask));
 }
 
 static enum app_result auth_line(struct smtp_app_state *st, struct buf *out)
 {
     if (--st->auth_due > 0)
-        return line_say(out, "334 UGFzc3dvcmQ6") ? APP_ERROR : APP_MORE;
-    return line_say(out, "235 2.7.0 Authentication successful") ? APP_ERROR
-                                                                 : APP_MORE;
+        return line_app_reply(out, "334 UGFzc3dvcmQ6");
+    return line_app_reply(out, "235 2.7.0 Authentication successful");
 }
 
-static enum app_result reply(struct buf *out, const char *text)
+/* The message after DATA and the credentials after AUTH are not
+ * commands. */
+static bool app_text(void *state, const char *line, struct buf *out,
+                     enum app_result *r)
 {
-    return line_say(out, "%s", text) ? APP_ERROR : APP_MORE;
+    struct smtp_app_state *st = state;
+    if (st->data)
+        *r = data_line(st, line, out);
+    else if (st->auth_due > 0)
+        *r = auth_line(st, out);
+    else
+        return false;
+    return true;
 }
 
 static enum app_result mail(struct smtp_app_state *st, const char *arg,
                             struct app_request *req, struct buf *out)
 {
     if (st->mail)
-        return reply(out, "503 5.5.1 Nested MAIL command");
+        return line_app_reply(out, "503 5.5.1 Nested MAIL command");
     if (st->refusal[0] != '\0')
-        return reply(out, st->refusal);
+        return line_app_reply(out, st->refusal);
     if (st->answered) {
         st->mail = true;
-        return reply(out, "250 2.1.0 Sender OK");
+        return line_app_reply(out, "250 2.1.0 Sender OK");
     }
     st->answered = true;
     if (strncasecmp(arg, "FROM:", 5) == 0)
@@ -298,50 +259,48 @@ static enum app_result mail(struct smtp_app_state *st, const char *arg,
     return APP_REQUEST;
 }
 
-static enum app_result app_command(struct smtp_app_state *st,
-                                   const char *verb, const char *arg,
-                                   struct app_request *req, struct buf *out)
+static enum app_result app_command(void *state, const char *verb,
+                                   const char *arg, struct app_request *req,
+                                   struct buf *out)
 {
+    struct smtp_app_state *st = state;
     if (strcmp(verb, "EHLO") == 0) {
         st->mail = false;
         st->rcpts = 0;
-        return ehlo(st->d, arg, true, out) ? APP_ERROR : APP_MORE;
+        return line_app_more(ehlo(st->line.d, arg, true, out));
     }
     if (strcmp(verb, "HELO") == 0)
-        return line_say(out, "250 %s", st->d->host) ? APP_ERROR : APP_MORE;
+        return line_app_more(line_say(out, "250 %s", st->line.d->host));
     if (strcmp(verb, "AUTH") == 0)
         return auth(st, arg, out);
     if (strcmp(verb, "MAIL") == 0)
         return mail(st, arg, req, out);
     if (strcmp(verb, "RCPT") == 0) {
         if (!st->mail)
-            return reply(out, "503 5.5.1 MAIL first");
+            return line_app_reply(out, "503 5.5.1 MAIL first");
         st->rcpts++;
-        return reply(out, "250 2.1.5 Recipient OK");
+        return line_app_reply(out, "250 2.1.5 Recipient OK");
     }
     if (strcmp(verb, "DATA") == 0) {
         if (st->rcpts == 0)
-            return reply(out, "503 5.5.1 RCPT first");
+            return line_app_reply(out, "503 5.5.1 RCPT first");
         st->data = true;
         st->message_bytes = 0;
-        return reply(out, "354 End data with <CR><LF>.<CR><LF>");
+        return line_app_reply(out, "354 End data with <CR><LF>.<CR><LF>");
     }
     if (strcmp(verb, "RSET") == 0) {
         st->mail = false;
         st->rcpts = 0;
-        return reply(out, "250 2.0.0 OK");
+        return line_app_reply(out, "250 2.0.0 OK");
     }
     if (strcmp(verb, "NOOP") == 0)
-        return reply(out, "250 2.0.0 OK");
+        return line_app_reply(out, "250 2.0.0 OK");
     if (strcmp(verb, "STARTTLS") == 0)
-        return reply(out, "503 5.5.1 TLS already active");
+        return line_app_reply(out, "503 5.5.1 TLS already active");
     if (strcmp(verb, "QUIT") == 0)
         return line_say(out, "221 2.0.0 Bye") ? APP_ERROR : APP_DONE;
-    if (++st->errors >= SMTP_MAX_ERRORS) {
-        st->bad = "421 4.7.0 Too many errors";
-        return APP_BAD;
-    }
-    return reply(out, "500 5.5.2 Command not recognized");
+    return line_app_unknown(&lines, &st->line, out,
+                            "500 5.5.2 Command not recognized");
 }
 
 static enum app_result app_input(void *state, const uint8_t *data,
@@ -349,38 +308,7 @@ static enum app_result app_input(void *state, const uint8_t *data,
                                  struct buf *out)
 {
     struct smtp_app_state *st = state;
-    char line[DIALOGUE_MAX_LINE], verb[16];
-    if (len > 0 && buf_append(&st->in, data, len) != 0)
-        return APP_ERROR;
-    for (;;) {
-        switch (line_take(&st->in, line, sizeof(line))) {
-        case LINE_MORE:
-            return APP_MORE;
-        case LINE_TOO_LONG:
-            st->bad = "500 5.5.2 Line too long";
-            return APP_BAD;
-        case LINE_OK:
-            break;
-        }
-        enum app_result r;
-        if (st->data) {
-            r = data_line(st, line, out);
-        } else if (st->auth_due > 0) {
-            r = auth_line(st, out);
-        } else {
-            const char *arg = line_verb(line, verb, sizeof(verb));
-            if (!dialogue_step(st->d, verb)) {
-                st->bad = "421 4.7.0 Too many commands";
-                return APP_BAD;
-            }
-            int errors = st->errors;
-            r = app_command(st, verb, arg, req, out);
-            if (st->errors == errors)
-                st->errors = 0;
-        }
-        if (r != APP_MORE)
-            return r;
-    }
+    return line_app_input(&lines, &st->line, st, data, len, req, out);
 }
 
 static int app_respond(void *state, int status, const struct app_page *page,
@@ -388,8 +316,7 @@ static int app_respond(void *state, int status, const struct app_page *page,
 {
     struct smtp_app_state *st = state;
     if (status == 400)
-        return line_say(out, "%s", st->bad ? st->bad : "500 5.5.2 Error") ? -1
-                                                                          : 0;
+        return line_app_bad(&lines, &st->line, out);
     if (status != 200) {
         const char *note = page->note ? page->note : "Refused";
         snprintf(st->refusal, sizeof(st->refusal), "530 5.7.0 %s", note);
@@ -405,8 +332,21 @@ static int app_respond(void *state, int status, const struct app_page *page,
 static void app_clear(void *state)
 {
     struct smtp_app_state *st = state;
-    buf_free(&st->in);
+    line_app_clear(&st->line);
 }
+
+static const struct line_protocol lines = {
+    .too_long = "500 5.5.2 Line too long",
+    .too_many = "421 4.7.0 Too many commands",
+    .too_many_errors = "421 4.7.0 Too many errors",
+    .error = "500 5.5.2 Error",
+    .stranger = "the client sent commands that are not SMTP",
+    .greet = greet,
+    .pre_text = pre_text,
+    .app_text = app_text,
+    .pre_command = pre_command,
+    .app_command = app_command,
+};
 
 const struct app_ops smtp_app = {
     .name = "smtp",
