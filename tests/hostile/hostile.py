@@ -105,6 +105,13 @@ class Server(ServerProcess):
                 return self.conns[(a["scenario"], a["id"])]
         return None
 
+    def settle(self, open_at_most, timeout=20):
+        """Waits until at most open_at_most connections the trace has
+        seen accepted are still open: a client that outruns a loaded
+        server would otherwise meet --max-connections."""
+        wait_for(lambda: self.poll() or len(self.accepted) - self.closed <= open_at_most,
+                 timeout)
+
     def mark(self):
         """A point in the trace: connections accepted after it are 'new'."""
         self.poll()
@@ -657,7 +664,11 @@ def case_disconnect_at_every_offset(srv):
         mark = srv.mark()
         cuts = [(k, rst) for k in range(request_end + 1) for rst in (False, True)
                 if not rst or k % 5 == 0]  # every offset with FIN, every 5th with RST
-        ports = [cut_at(srv, ctx, k, rst) for k, rst in cuts]
+        ports = []
+        for i, (k, rst) in enumerate(cuts):
+            if i % 50 == 49:
+                srv.settle(MAX_CONNECTIONS // 3)
+            ports.append(cut_at(srv, ctx, k, rst))
         for (k, rst), ev in zip(cuts, srv.conn_of(mark, ports, timeout=30)):
             if k < hello_end:
                 # A reset that lands before the server reads can look
@@ -712,24 +723,38 @@ def case_burst(srv, n=5000):
     mark = srv.mark()
     port = srv.port["valid"]
     t0 = time.monotonic()
+    connected = refused = 0
     for i in range(n):
         s = socket.socket()
-        s.connect(("127.0.0.1", port))
+        try:
+            s.connect(("127.0.0.1", port))
+        except ConnectionResetError:
+            # On a loaded machine the server falls behind, resets what is
+            # over --max-connections, and a reset meant for a connection
+            # this loop has already closed with RST can meet the next one
+            # reusing its port: a connection that never was, not the
+            # server's fault.
+            refused += 1
+            s.close()
+            continue
+        connected += 1
         if i % 2:
             reset_close(s)
         else:
             s.close()
     spent = time.monotonic() - t0
-    evs = srv.conns_since(mark, timeout=60, count=n)
-    check(len(evs) == n, "%d accepted, %d connected" % (len(evs), n))
+    check(refused < n // 10, "%d of %d connects reset" % (refused, n))
+    evs = srv.conns_since(mark, timeout=60, count=connected)
+    check(len(evs) >= connected, "%d accepted, %d connected" % (len(evs), connected))
     reasons = {}
     for ev in evs:
         c = one(ev, "closed")
         reasons[c["reason"]] = reasons.get(c["reason"], 0) + 1
     allowed = {HELLO_CUT, PEER_RESET, "over the connection limit"}
     check(set(reasons) <= allowed, "reasons %s" % reasons)
-    return "%d in %.1f s, half FIN, half RST: %s" % (
-        n, spent, ", ".join("%s %d" % kv for kv in sorted(reasons.items())))
+    return "%d in %.1f s, half FIN, half RST%s: %s" % (
+        connected, spent, " (%d more reset on connect)" % refused if refused else "",
+        ", ".join("%s %d" % kv for kv in sorted(reasons.items())))
 
 
 def case_idle(srv):
