@@ -53,14 +53,13 @@ sources_for() {
     http) echo server/http.c server/buf.c ;;
     http2) echo server/http2.c server/grpc.c server/http.c server/buf.c ;;
     smtp) echo server/smtp.c server/line.c server/dialogue.c server/buf.c ;;
-    smtp) echo server/smtp.c server/line.c server/dialogue.c server/buf.c ;;
     imap) echo server/imap.c server/line.c server/dialogue.c server/buf.c ;;
     pop3) echo server/pop3.c server/line.c server/dialogue.c server/buf.c ;;
     ftp) echo server/ftp.c server/line.c server/dialogue.c server/buf.c ;;
     mysql) echo server/mysql.c server/line.c server/dialogue.c server/buf.c ;;
     postgres) echo server/postgres.c server/dialogue.c server/buf.c ;;
     scenario) echo server/scenario.c server/suites.c server/alert.c server/diag.c \
-                   server/http.c server/buf.c ;;
+                   server/protocol.c server/http.c server/buf.c ;;
   esac
 }
 libs_for() {
