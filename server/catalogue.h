@@ -25,6 +25,7 @@ struct catalogue_view {
     bool ephemeral;  /* --ephemeral-ports */
     enum protocol_id protocol;
     const char *dashboard_url; /* NULL: no dashboard */
+    unsigned generation;       /* one more at each reload */
 };
 
 enum catalogue_format {

@@ -336,7 +336,9 @@ int dashboard_page(const struct catalogue_view *srv, struct buf *out)
     }
     put(&p, "</main><aside><h2>Live connections</h2>"
             "<p>Every connection to any scenario, as the server traces it."
-            "</p><ol id=\"events\" reversed></ol></aside><script>");
+            "</p><p id=\"stream\" data-state=\"connecting\">Connecting to "
+            "the live stream…</p><ol id=\"events\" reversed></ol></aside>"
+            "<script>");
     if (buf_append(out, dashboard_js, dashboard_js_len) != 0)
         p.failed = true;
     put(&p, "</script></body></html>\n");

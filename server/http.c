@@ -1,11 +1,15 @@
 /*
  * Request-head recognition (RFC 9112 section 2.1) and the scenario page.
- * Only the request line is interpreted; headers are skipped, and the
- * connection always closes after one response.
+ * The request line is interpreted, and of the headers only what decides
+ * whether the connection persists (Connection, a request body); the
+ * scenario ports always close after one response, the dashboard keeps
+ * connections alive.
  */
 #include "http.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 static const uint8_t *find_blank_line(const uint8_t *p, size_t len)
@@ -19,17 +23,76 @@ static const uint8_t *find_blank_line(const uint8_t *p, size_t len)
     return NULL;
 }
 
+/* Whether the comma-separated list [v, end) holds token (any case). */
+static bool has_token(const char *v, const char *end, const char *token)
+{
+    size_t n = strlen(token);
+    while (v < end) {
+        while (v < end && (*v == ' ' || *v == '\t' || *v == ','))
+            v++;
+        const char *t = v;
+        while (v < end && *v != ',')
+            v++;
+        const char *e = v;
+        while (e > t && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if ((size_t)(e - t) == n && strncasecmp(t, token, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The header fields after the request line: [p, end) holds whole lines. */
+static void read_fields(const char *p, const char *end,
+                        struct http_request *req)
+{
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon != NULL) {
+            size_t name = (size_t)(colon - p);
+            const char *v = colon + 1, *ve = eol;
+            if (ve > v && ve[-1] == '\r')
+                ve--;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            if (name == 10 && strncasecmp(p, "Connection", 10) == 0) {
+                req->close |= has_token(v, ve, "close");
+                req->keep_alive |= has_token(v, ve, "keep-alive");
+            } else if (name == 17 &&
+                       strncasecmp(p, "Transfer-Encoding", 17) == 0) {
+                req->body = true;
+            } else if (name == 14 &&
+                       strncasecmp(p, "Content-Length", 14) == 0) {
+                while (v < ve && *v == '0')
+                    v++;
+                req->body |= v < ve; /* anything but zeros */
+            }
+        }
+        p = eol + 1;
+    }
+}
+
+bool http_persistent(const struct http_request *req)
+{
+    if (req->close || req->body)
+        return false;
+    return req->minor >= 1 || req->keep_alive;
+}
+
 enum http_status http_parse(const uint8_t *data, size_t len,
                             struct http_request *req)
 {
     memset(req, 0, sizeof(*req));
     const uint8_t *end = find_blank_line(data, len);
     if (end == NULL)
-        return len > HTTP_MAX_HEAD ? HTTP_BAD : HTTP_NEED_MORE;
+        return len > HTTP_MAX_HEAD ? HTTP_TOO_LARGE : HTTP_NEED_MORE;
     req->head_len = (size_t)(end - data);
     /* The same limit whether the head arrived in one read or many. */
     if (req->head_len > HTTP_MAX_HEAD)
-        return HTTP_BAD;
+        return HTTP_TOO_LARGE;
     const uint8_t *eol = memchr(data, '\n', req->head_len);
     char line[512];
     size_t n = (size_t)(eol - data);
@@ -42,8 +105,11 @@ enum http_status http_parse(const uint8_t *data, size_t len,
     char version[16];
     if (sscanf(line, "%15s %255s %15s", req->method, req->target, version) !=
             3 ||
-        strncmp(version, "HTTP/1.", 7) != 0)
+        strncmp(version, "HTTP/1.", 7) != 0 ||
+        !isdigit((unsigned char)version[7]) || version[8] != '\0')
         return HTTP_BAD;
+    req->minor = version[7] - '0';
+    read_fields((const char *)eol + 1, (const char *)end, req);
     return HTTP_COMPLETE;
 }
 
@@ -55,7 +121,10 @@ const char *http_reason(int status)
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 421: return "Misdirected Request";
+    case 431: return "Request Header Fields Too Large";
     case 495: return "SSL Certificate Error";
     case 496: return "SSL Certificate Required";
     case 500: return "Internal Server Error";
@@ -132,6 +201,7 @@ static enum app_result app_input(void *state, const uint8_t *data,
     case HTTP_NEED_MORE:
         return APP_MORE;
     case HTTP_BAD:
+    case HTTP_TOO_LARGE:
         return APP_BAD;
     case HTTP_COMPLETE:
         break;

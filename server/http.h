@@ -19,14 +19,24 @@
 enum http_status {
     HTTP_COMPLETE = 0,
     HTTP_NEED_MORE = 1,
-    HTTP_BAD = -1
+    HTTP_BAD = -1,
+    HTTP_TOO_LARGE = -2 /* the head goes past HTTP_MAX_HEAD */
 };
 
 struct http_request {
     char method[16];
     char target[256];
     size_t head_len; /* bytes up to and including the blank line */
+    int minor;       /* HTTP/1.minor */
+    bool close;      /* Connection: close */
+    bool keep_alive; /* Connection: keep-alive */
+    bool body;       /* Content-Length (not 0) or Transfer-Encoding */
 };
+
+/* Whether the connection may carry another request after this one's
+ * answer (RFC 9112 section 9.3): HTTP/1.1 unless "close", HTTP/1.0 only
+ * with "keep-alive", never after a request body we do not read. */
+bool http_persistent(const struct http_request *req);
 
 enum http_status http_parse(const uint8_t *data, size_t len,
                             struct http_request *req);

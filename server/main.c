@@ -144,6 +144,23 @@ static const struct arg args[] = {
         "port of the plain-HTTP dashboard (9400; with\n"
         "--ephemeral-ports an ephemeral one)"),
     CALL("no-dashboard", NULL, no_dashboard, "no dashboard"),
+    SECONDS("dashboard-header-timeout", "S",
+            server.dashboard.header_timeout_ms, 1, 3600,
+            "seconds a dashboard request head may take\n"
+            "(10; then 408 and the connection closes)"),
+    SECONDS("dashboard-keepalive-timeout", "S", server.dashboard.keepalive_ms,
+            1, 3600,
+            "seconds an idle dashboard connection is kept,\n"
+            "or a response waits to be read (20)"),
+    SIZE("dashboard-max-clients", "N", server.dashboard.max_clients, 1,
+         1000000,
+         "dashboard connections held at once (1024);\n"
+         "when full, the longest-idle one that is not\n"
+         "an event stream is closed for the newcomer"),
+    SIZE("dashboard-max-streams", "N", server.dashboard.max_streams, 1,
+         1000000,
+         "event streams (/events) at once (256); more\n"
+         "get 503 with Retry-After"),
     INT("workers", "N", server.workers, 1, 64,
         "event loops on threads of their own, sharing\n"
         "the ports (SO_REUSEPORT); SIGHUP reloads\n"
@@ -490,6 +507,7 @@ int main(int argc, char **argv)
     o.server.max_client_hello = 65536;
     o.server.drain_ms = 5000;
     o.server.dashboard_port = 9400;
+    o.server.dashboard = DASHBOARD_LIMITS_DEFAULT;
     o.server.workers = 1;
     o.list_format = CATALOGUE_TABLE;
 

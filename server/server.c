@@ -274,8 +274,12 @@ static void on_stats(uv_signal_t *h, int signum)
     struct server *srv = h->data;
     struct mallinfo2 mi = mallinfo2();
     (void)signum;
-    log_info("stats: connections=%zu heap_in_use=%zu",
-             __atomic_load_n(srv->pool.open_total, __ATOMIC_RELAXED), mi.uordblks);
+    const struct dashboard *d = &srv->dashboard;
+    log_info("stats: connections=%zu heap_in_use=%zu dashboard_clients=%zu "
+             "dashboard_streams=%zu dashboard_stream_bytes=%zu",
+             __atomic_load_n(srv->pool.open_total, __ATOMIC_RELAXED),
+             mi.uordblks, d->idle.n + d->streams.n, d->streams.n,
+             dashboard_stream_bytes(d));
 }
 
 /* The command line's say on where ports land. */
@@ -297,8 +301,8 @@ static int start_dashboard(struct server *srv, uv_loop_t *loop,
         return diag_set(d, NULL, 0, "%s",
                         ports_explain(why, sizeof(why), "dashboard port",
                                       srv->opt.dashboard_port, &rule));
-    if (dashboard_start(&srv->dashboard, &srv->view, loop, srv->opt.bind,
-                        port, d) != 0)
+    if (dashboard_start(&srv->dashboard, &srv->view, &srv->opt.dashboard,
+                        loop, srv->opt.bind, port, d) != 0)
         return -1;
     srv->view.dashboard_url = srv->dashboard.url;
     return 0;
@@ -491,6 +495,7 @@ static struct reload_counts reload_commit(struct server *srv,
     srv->n_entries = n;
     srv->view.entries = v;
     srv->view.n_entries = n;
+    srv->view.generation++;
     return (struct reload_counts){added, changed, removed, kept};
 }
 

@@ -36,6 +36,7 @@ struct server_options {
     uint64_t drain_ms; /* SIGTERM: how long open connections may finish */
     bool allow_readable_keys; /* serve keys other users can read */
     int dashboard_port; /* -1: no dashboard */
+    struct dashboard_limits dashboard;
     int workers; /* event loops, each on its own thread */
     enum protocol_id protocol; /* every scenario is wrapped in it */
     bool any_protocol; /* --check: every scenario, whatever it is served

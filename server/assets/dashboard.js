@@ -55,9 +55,43 @@ async function checkAll() {
   summarise(true);
 }
 
+// The live stream. A network error makes the browser reconnect by itself;
+// a refusal (the server already serves its --dashboard-max-streams) closes
+// the EventSource for good, so the page asks why and tries again later.
 function follow() {
   const list = document.getElementById("events");
+  const status = document.getElementById("stream");
+  const show = (state, text) => {
+    status.dataset.state = state;
+    status.textContent = text;
+  };
   const source = new EventSource("/events");
+  source.onopen = () => show("open", "Following the live stream.");
+  source.onerror = async () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      show("connecting", "The live stream was interrupted: reconnecting…");
+      return;
+    }
+    let wait = 5;
+    let why = "The live stream is unavailable";
+    try {
+      const r = await fetch("/events", { method: "HEAD", cache: "no-store" });
+      if (r.status === 503) {
+        wait = parseInt(r.headers.get("Retry-After") || "5", 10) || 5;
+        why = "The live stream is full (the server's --dashboard-max-streams)";
+      }
+    } catch (_) { /* the server is gone: try again all the same */ }
+    show("refused", why + ": trying again in " + wait + " s.");
+    setTimeout(follow, wait * 1000);
+  };
+  source.addEventListener("lost", (m) => {
+    let n = 0;
+    try { n = JSON.parse(m.data).lost; } catch (_) { return; }
+    const item = document.createElement("li");
+    item.className = "lost";
+    item.textContent = n + " events were too many to stream and were dropped";
+    list.prepend(item);
+  });
   source.onmessage = (m) => {
     let e;
     try { e = JSON.parse(m.data); } catch (_) { return; }

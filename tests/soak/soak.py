@@ -79,7 +79,7 @@ class Log:
         lines, self.tail = data[:cut], data[cut:]
         self.accepted += lines.count(b'"event":"accepted"')
         self.closed += lines.count(b'"event":"closed"')
-        for m in re.finditer(rb'"msg":"stats: connections=(\d+) heap_in_use=(\d+)"', lines):
+        for m in re.finditer(rb'"msg":"stats: connections=(\d+) heap_in_use=(\d+)', lines):
             self.stats.append((int(m.group(1)), int(m.group(2))))
         for mark in SANITIZER_MARKS:
             at = lines.find(mark)

@@ -163,17 +163,18 @@ static void test_oversized(void **state)
     /* Up to HTTP_MAX_HEAD bytes without a blank line: keep reading. */
     assert_int_equal(parse_exact(head, HTTP_MAX_HEAD, &req), HTTP_NEED_MORE);
     /* One more: give up. */
-    assert_int_equal(parse_exact(head, HTTP_MAX_HEAD + 1, &req), HTTP_BAD);
+    assert_int_equal(parse_exact(head, HTTP_MAX_HEAD + 1, &req),
+                     HTTP_TOO_LARGE);
     free(head);
     head = endless_head_new(64 * 1024);
     assert_non_null(head);
-    assert_int_equal(parse_exact(head, 64 * 1024, &req), HTTP_BAD);
+    assert_int_equal(parse_exact(head, 64 * 1024, &req), HTTP_TOO_LARGE);
     free(head);
 }
 
 /* Regression (was a bug in server/http.c, http_parse): the HTTP_MAX_HEAD limit applies only
  * while the blank line is missing. A 20000-byte head that arrives in one
- * read is HTTP_COMPLETE, the same head in pieces is HTTP_BAD once 16385
+ * read is HTTP_COMPLETE, the same head in pieces is refused once 16385
  * bytes are in: the answer depends on how TCP split the bytes. */
 static void test_regression_oversized_complete_head(void **state)
 {
@@ -182,8 +183,38 @@ static void test_regression_oversized_complete_head(void **state)
     (void)state;
     assert_non_null(head);
     memcpy(head + 20000 - 4, "\r\n\r\n", 4);
-    assert_int_equal(parse_exact(head, 20000, &req), HTTP_BAD);
+    assert_int_equal(parse_exact(head, 20000, &req), HTTP_TOO_LARGE);
     free(head);
+}
+
+/* Whether the connection persists: the version, Connection's tokens in
+ * any case and position, and a request body we would not read. */
+static void test_persistent(void **state)
+{
+    static const struct {
+        const char *head;
+        bool persistent;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", true},
+        {"GET / HTTP/1.0\r\n\r\n", false},
+        {"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true},
+        {"GET / HTTP/1.1\r\nconnection: close\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: TE, Close\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true},
+        {"GET / HTTP/1.1\nConnection:close\n\n", false},
+        {"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", true},
+        {"GET / HTTP/1.1\r\nContent-Length: 12\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nX-Connection: close\r\n\r\n", true},
+    };
+    struct http_request req;
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(parse(cases[i].head, &req), HTTP_COMPLETE);
+        if (http_persistent(&req) != cases[i].persistent)
+            fail_msg("case %zu: %s", i, cases[i].head);
+    }
+    assert_int_equal(parse("GET / HTTP/1.10\r\n\r\n", &req), HTTP_BAD);
 }
 
 /* ---- responses -------------------------------------------------------- */
@@ -353,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_long_request_line),
         cmocka_unit_test(test_oversized),
         cmocka_unit_test(test_regression_oversized_complete_head),
+        cmocka_unit_test(test_persistent),
         cmocka_unit_test(test_respond),
         cmocka_unit_test(test_respond_appends),
         cmocka_unit_test(test_app_pieces),
