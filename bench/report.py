@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns bench/out/results.txt (one `kind key=value ...` line per
 measurement, written by bench/run.sh) into the Markdown summary: medians,
-shakedown/nginx ratios, crypto ceilings and the goals of issue #6."""
+shakedown/nginx ratios, crypto ceilings and the goals of issue #6, and the
+dashboard's event streams under load (issue #17)."""
 
 import shlex
 import statistics
@@ -252,6 +253,48 @@ class Report:
                    f"{start.get('all_ms')} ms)")
         self.p()
 
+    def viewers(self):
+        rows = [r for r in self.rows if r["kind"] == "viewers"]
+        if not rows:
+            return
+        self.p("### Dashboard event streams under load (issue #17)")
+        self.p()
+        self.p("| load | viewers connected / kept / dropped | events/s "
+               "delivered (all viewers) | MB/s | lost events | delay p50 / "
+               "p99 / max ms | conn/s reached (target) | load errors "
+               "| server CPU s (per load second) | server RSS idle → streams → "
+               "peak MB |")
+        self.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for r in rows:
+            what = (f"{r.get('case')} ({r.get('scenario')})")
+            cpu_s = num(r, "server_cpu_ms") / 1000
+            cpu = ratio(cpu_s, num(r, "load_seconds"))
+            self.p(f"| {what} | {r.get('connected')} / {r.get('stayed')} / "
+                   f"{r.get('dropped')} | {fmt(num(r, 'events_per_s'))} | "
+                   f"{fmt(num(r, 'mbytes_per_s'))} | "
+                   f"{fmt(num(r, 'lost_events'))} | "
+                   f"{fmt(num(r, 'p50_ms'), 1)} / {fmt(num(r, 'p99_ms'), 1)} "
+                   f"/ {fmt(num(r, 'max_ms'), 1)} | "
+                   f"{fmt(num(r, 'conn_per_s'))} ({fmt(num(r, 'rate_target'))}) "
+                   f"| {fmt(num(r, 'load_errors'))} | {fmt(cpu_s, 1)} "
+                   f"({fmt(cpu * 100)}%) | "
+                   f"{fmt(num(r, 'rss_idle_kb') / 1024, 1)} → "
+                   f"{fmt(num(r, 'rss_streams_kb') / 1024, 1)} → "
+                   f"{fmt(num(r, 'hwm_kb') / 1024, 1)} |")
+        self.p()
+        r = rows[0]
+        self.p(f"{r.get('n')} viewers asked for (stream cap "
+               f"{r.get('max_streams')}); delay: from the load connection "
+               "seeing the server's close to its `closed` frame at each "
+               f"viewer ({r.get('delay_samples')} samples in the first row, "
+               f"{r.get('early')} a little before the close counted as 0, "
+               f"{r.get('unmatched')} unmatched). Server CPU: its CPU time while "
+               "`shakebench viewers` ran (the streams' opening, 1 s idle, "
+               "the load, a 2 s drain), and that over the load's wall time "
+               "(the server is idle outside it). Connections per second: "
+               "those that succeeded over the load's wall time.")
+        self.p()
+
     def goal(self, name, target, value, ok):
         self.goals.append((name, target, value, ok))
 
@@ -325,6 +368,7 @@ def main():
     rep.s_time()
     shares = rep.ceilings()
     rep.scale()
+    rep.viewers()
     body = rep.out
     rep.out = []
     rep.goals_table(one or {}, many or {}, shares)

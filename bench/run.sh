@@ -2,11 +2,15 @@
 # Benchmarks shakedown against nginx (issue #6): handshake rate and latency
 # for three TLS cases, at one worker and at workers = cores; the wolfCrypt
 # and OpenSSL crypto ceilings; memory with 10,000 stalled and with many
-# idle TLS connections; start-up time with 200 scenarios. Everything it
-# writes goes to bench/out/; the summary is bench/out/summary.md.
+# idle TLS connections; start-up time with 200 scenarios; the dashboard's
+# event streams, 500 viewers while the scenarios take 2,000 connections
+# per second (issue #17). Everything it writes goes to bench/out/; the
+# summary is bench/out/summary.md.
 #
 # Usage: bench/run.sh [--quick] [--rounds R] [-n N] [-c C] [--shakedown BIN]
 #                     [--client wolfssl|openssl] [--only-handshakes]
+#                     [--only-viewers] [--viewers N] [--viewer-rate R]
+#                     [--viewer-seconds S] [--viewer-load tcp|tls|both]
 #                     [--no-install]
 #   --quick           a short smoke run (1 round, few connections, small scale)
 #   --rounds R        A/B rounds per case (default 5)
@@ -14,7 +18,15 @@
 #   --shakedown BIN   the server binary (default build/shakedown)
 #   --client LIB      the load generator's TLS library: wolfssl (default, the
 #                     server's own build) or openssl (Debian's libssl)
-#   --only-handshakes skip the crypto, scale and start-up parts
+#   --only-handshakes skip the crypto, scale, start-up and viewers parts
+#   --only-viewers    only the dashboard's event streams (no nginx; ~1 min)
+#   --viewers N       event-stream viewers (default 500)
+#   --viewer-rate R   connections per second to a scenario meanwhile (2000)
+#   --viewer-seconds S  how long that load lasts (default 10)
+#   --viewer-load L   a load connection is: tcp (a connect to
+#                     reset-on-accept, read until the reset: the figures of
+#                     record), tls (a handshake and GET / on valid), or
+#                     both (default), each against a fresh server
 #   --no-install      fail instead of installing nginx when it is missing
 set -euo pipefail
 
@@ -29,10 +41,15 @@ n=""
 conc=32
 shakedown="$top/build/shakedown"
 only_handshakes=0
+only_viewers=0
+viewers=500
+viewer_rate=2000
+viewer_seconds=10
+viewer_load=both
 install=1
 client=wolfssl
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,/^set -euo/s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +61,12 @@ while [ $# -gt 0 ]; do
     --client) client=${2:?--client needs a value}; shift
       case "$client" in wolfssl|openssl) ;; *) echo "run.sh: --client is wolfssl or openssl" >&2; exit 2 ;; esac ;;
     --only-handshakes) only_handshakes=1 ;;
+    --only-viewers) only_viewers=1 ;;
+    --viewers) viewers=${2:?--viewers needs a value}; shift ;;
+    --viewer-rate) viewer_rate=${2:?--viewer-rate needs a value}; shift ;;
+    --viewer-seconds) viewer_seconds=${2:?--viewer-seconds needs a value}; shift ;;
+    --viewer-load) viewer_load=${2:?--viewer-load needs a value}; shift
+      case "$viewer_load" in tcp|tls|both) ;; *) echo "run.sh: --viewer-load is tcp, tls or both" >&2; exit 2 ;; esac ;;
     --no-install) install=0 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -62,6 +85,7 @@ crypto_seconds=1
 if [ "$quick" -eq 1 ]; then
   rounds=${rounds:-1}; n=${n:-300}; stall_n=1000; idle_n=200; startup_runs=3
   stime_seconds=1; speed_seconds=1; crypto_seconds=0.2
+  viewer_seconds=3
 fi
 rounds=${rounds:-5}
 n=${n:-3000}
@@ -269,9 +293,10 @@ EOF
 }
 
 sd_help=""
-sd_flags() { # WORKERS: options every bench shakedown gets
+sd_flags() { # WORKERS [dashboard]: options every bench shakedown gets
   local flags=(--no-dashboard)
   grep -q -- '--no-dashboard' <<<"$sd_help" || flags=()
+  [ "${2:-}" = dashboard ] && flags=()
   if grep -q -- '--workers' <<<"$sd_help"; then
     flags+=(--workers "$1")
   fi
@@ -458,11 +483,76 @@ startup() {
     --ports-file "$out/startup-ports.json") scenarios=$startup_scenarios"
 }
 
+# ---- the dashboard's event streams (issue #17) -------------------------
+
+dashboard_port_of() { # PORTS_FILE
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dashboard"]["port"])' "$1"
+}
+
+# One case: a fresh shakedown with its dashboard, $viewers streams on it,
+# and the load on one scenario; the server's memory idle, with the streams
+# open, at its highest under the load (sampled, and VmHWM), and after.
+viewers_case() { # LOAD(tcp|tls) SCENARIO HOST
+  local kind=$1 scen=$2 host=$3 ready="$out/viewers-ready" cap_flags=() cap=none
+  local n=$viewers vpid idle streams peak=0 r after hwm c0 c1 t0 t1 line rc=0
+  if grep -q -- '--dashboard-max-streams' <<<"$sd_help"; then
+    cap=$((n + 100)); cap_flags=(--dashboard-max-streams "$cap")
+  else
+    # An older dashboard: no stream cap option, and 256 clients in all.
+    [ "$n" -le 200 ] || { log "viewers: shakedown has no --dashboard-max-streams: 200 viewers, not $n"; n=200; }
+  fi
+  sd_ports="$out/shakedown-ports.json"
+  rm -f "$sd_ports" "$ready"
+  # The trace (4 lines per connection, 2,000 a second) goes nowhere, as in
+  # the handshake runs; shakebench reports the streams the server cut.
+  # shellcheck disable=SC2046
+  "$sd_bin" $(sd_flags 1 dashboard) --ephemeral-ports --ports-file "$sd_ports" \
+    --scenarios scenarios --only "$scen" "${cap_flags[@]}" >/dev/null 2>&1 &
+  sd_pid=$!
+  pids+=("$sd_pid")
+  wait_for_file "$sd_ports" 30 "$sd_pid"
+  idle=$(rss_kb "$sd_pid")
+  c0=$(cpu_ns "$sd_pid"); t0=$(date +%s%N)
+  "$out/shakebench" viewers --host "$host" --dashboard-port "$(dashboard_port_of "$sd_ports")" \
+    --port "$(port_of "$sd_ports" "$scen")" --ca certs/ca.pem --load "$kind" \
+    --viewers "$n" --rate "$viewer_rate" --seconds "$viewer_seconds" \
+    -c "$([ "$kind" = tcp ] && echo 16 || echo 64)" --ready-file "$ready" \
+    >"$out/viewers-$kind.out" 2>"$out/viewers-$kind.err" &
+  vpid=$!
+  pids+=("$vpid")
+  wait_for_file "$ready" 60 "$vpid"
+  streams=$(rss_kb "$sd_pid") # the load starts a second after the ready file
+  while kill -0 "$vpid" 2>/dev/null; do
+    r=$(rss_kb "$sd_pid"); [ "$r" -gt "$peak" ] && peak=$r
+    sleep 0.2
+  done
+  wait "$vpid" || rc=$?
+  c1=$(cpu_ns "$sd_pid"); t1=$(date +%s%N)
+  after=$(rss_kb "$sd_pid"); hwm=$(hwm_kb "$sd_pid")
+  stop "$vpid"; stop "$sd_pid"
+  line=$(cat "$out/viewers-$kind.out")
+  [ -n "$line" ] || { log "viewers: no result (see $out/viewers-$kind.err)"; line="viewers n=$n connected=0"; }
+  record "$line case=$kind scenario=$scen max_streams=$cap rss_idle_kb=$idle" \
+    "rss_streams_kb=$streams rss_peak_kb=$peak rss_after_kb=$after hwm_kb=$hwm" \
+    "server_cpu_ms=$(((c1 - c0) / 1000000)) wall_ms=$(((t1 - t0) / 1000000)) rc=$rc"
+  log "viewers ($kind, $scen): $(grep -o '\(connected\|dropped\|events_per_s\|lost_events\|p50_ms\|p99_ms\|conn_per_s\|load_errors\)=[^ ]*' <<<"$line" | paste -sd' ')"
+  log "viewers ($kind): server RSS ${idle} kB idle, ${streams} kB with the streams, peak ${hwm} kB"
+}
+
+viewers_part() {
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  log "dashboard: $viewers viewers, $viewer_rate connections/s for $viewer_seconds s ($viewer_load)"
+  # tcp: the rate is reachable on two cores next to the server and the
+  # viewers; a TLS handshake per connection is not (see README.md).
+  case "$viewer_load" in tcp|both) viewers_case tcp reset-on-accept 127.0.0.1 ;; esac
+  case "$viewer_load" in tls|both) viewers_case tls valid localhost ;; esac
+}
+
 # ---- main ---------------------------------------------------------------
 
 machine
 ensure_shakedown
-ensure_nginx
+[ "$only_viewers" -eq 1 ] || ensure_nginx
 build_shakebench
 # A copy: other work may rebuild build/shakedown while this runs.
 sd_bin="$out/shakedown"
@@ -472,21 +562,26 @@ grep -q -- '--workers' <<<"$sd_help" || log "shakedown has no --workers: it runs
 record "client library=$("$loadgen" library)"
 record "shakedown binary=$shakedown version=\"$("$sd_bin" --version 2>&1 | head -n 1)\"" \
   "has_workers=$(grep -q -- '--workers' <<<"$sd_help" && echo yes || echo no)"
-record "nginx version=\"$(nginx -v 2>&1 | sed 's/^nginx version: //')\""
 
-if [ "$only_handshakes" -eq 0 ]; then
-  crypto
+if [ "$only_viewers" -eq 1 ]; then
+  viewers_part
+else
+  record "nginx version=\"$(nginx -v 2>&1 | sed 's/^nginx version: //')\""
+  if [ "$only_handshakes" -eq 0 ]; then
+    crypto
+  fi
+  log "handshakes: one worker each, $rounds rounds of $n connections at concurrency $conc"
+  handshakes 1
+  if [ "$cores" -gt 1 ]; then
+    log "handshakes: workers = cores ($cores)"
+    handshakes "$cores"
+  fi
 fi
-log "handshakes: one worker each, $rounds rounds of $n connections at concurrency $conc"
-handshakes 1
-if [ "$cores" -gt 1 ]; then
-  log "handshakes: workers = cores ($cores)"
-  handshakes "$cores"
-fi
-if [ "$only_handshakes" -eq 0 ]; then
+if [ "$only_handshakes" -eq 0 ] && [ "$only_viewers" -eq 0 ]; then
   log "scale: $stall_n stalled, $idle_n idle TLS connections"
   scale
   startup
+  viewers_part
   log "HTTP/2 against HTTP/1.1 (bench/h2.sh)"
   if command -v h2load >/dev/null; then
     "$here/h2.sh" --shakedown "$sd_bin" $([ "$quick" -eq 1 ] && echo --rounds 1 -n 200)

@@ -1,8 +1,9 @@
 /*
  * shakebench: the measuring tools behind bench/run.sh. A handshake load
  * generator (one thread per concurrent connection slot, blocking sockets,
- * the TLS client of tlsc.h), a holder of many idle connections, a start-up
- * timer and, in the wolfSSL build, a wolfCrypt micro-benchmark.
+ * the TLS client of tlsc.h), a holder of many idle connections, viewers of
+ * the dashboard's event stream under a paced load, a start-up timer and,
+ * in the wolfSSL build, a wolfCrypt micro-benchmark.
  */
 #define _GNU_SOURCE
 
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -160,8 +162,8 @@ static void client_resolve(struct tlsc_opts *o)
     die("cannot resolve %s", o->host);
 }
 
-/* A connected blocking TCP socket, or -errno. */
-static int client_tcp_connect(const struct tlsc_opts *o)
+/* A blocking TCP socket with o's timeouts, not yet connected, or -errno. */
+static int client_tcp_socket(const struct tlsc_opts *o)
 {
     int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -171,6 +173,15 @@ static int client_tcp_connect(const struct tlsc_opts *o)
     struct timeval tv = {.tv_sec = o->timeout_s};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* A connected blocking TCP socket, or -errno. */
+static int client_tcp_connect(const struct tlsc_opts *o)
+{
+    int fd = client_tcp_socket(o);
+    if (fd < 0)
+        return fd;
     if (connect(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
         int e = errno;
         close(fd);
@@ -540,6 +551,936 @@ static int hold_run(struct hold *h)
     return h->errors == 0 && dropped == 0 ? 0 : 1;
 }
 
+/* ---- viewers: the dashboard's event streams under load ---------------- */
+
+/* N viewers hold GET /events on the dashboard, read by one epoll loop,
+ * while paced load threads open connections to a scenario at a target
+ * rate. Each load connection records its local port and when it saw the
+ * server's close; each viewer, when the "closed" frame of that connection
+ * arrived. The difference is the delay a classroom's screens show. */
+
+#define VIEWER_FRAME_MAX (1024 * 1024) /* a bigger frame is an error */
+#define VIEWER_HEAD_MAX (16 * 1024)
+#define VIEWER_BUF_START (64 * 1024)
+#define VIEWER_CONNECTING_MAX 64 /* connects in flight at once */
+#define VIEWER_NAMES_MAX 64      /* scenario names told apart */
+#define RECEIPTS_MAX (64L * 1024 * 1024)
+
+enum viewer_state {
+    VIEWER_CONNECTING,
+    VIEWER_HEAD,
+    VIEWER_STREAM,
+    VIEWER_DONE
+};
+
+enum viewer_end {
+    VIEWER_OPEN,           /* still streaming at the end */
+    VIEWER_CONNECT_FAILED, /* TCP connect failed */
+    VIEWER_REFUSED,        /* a response other than 200 (503: cap) */
+    VIEWER_DROPPED,        /* EOF or reset while streaming */
+    VIEWER_ERROR           /* bad framing, a frame over 1 MiB */
+};
+
+enum chunk_state {
+    CHUNK_SIZE,
+    CHUNK_EXT,
+    CHUNK_SIZE_LF,
+    CHUNK_DATA,
+    CHUNK_DATA_CR,
+    CHUNK_DATA_LF,
+    CHUNK_END
+};
+
+struct viewer {
+    int fd;
+    enum viewer_state state;
+    enum viewer_end end;
+    uint8_t *buf; /* the head, then SSE text not yet framed */
+    size_t cap, len;
+    size_t scanned; /* bytes of buf known to hold no frame end */
+    bool chunked;   /* Transfer-Encoding: chunked, undone in place */
+    enum chunk_state chunk;
+    uint64_t chunk_left;
+    uint64_t dropped_ns; /* when the server ended the stream */
+    long frames, closed_frames, lost_frames, lost_events;
+    uint64_t bytes;
+};
+
+/* One server connection as the streams told it, keyed (scenario, id). */
+struct conn_seen {
+    uint64_t id;
+    int scenario;
+    int port;             /* the client's port from "accepted"; 0: unseen */
+    uint64_t accepted_ns; /* the first viewer to receive "accepted" */
+    uint64_t finish_ns;   /* the matching load connection's end; 0: none */
+};
+
+/* A viewer received the "closed" frame of conns[conn], us after t0. */
+struct receipt {
+    uint32_t conn;
+    uint32_t us;
+};
+
+struct paced_conn {
+    uint64_t start_ns, finish_ns; /* finish: the server's close seen */
+    int port;                     /* local port; 0 when connect failed */
+    enum load_error error;
+    bool done;
+};
+
+enum load_kind { LOAD_KIND_TLS, LOAD_KIND_TCP };
+
+/* Open-loop load: connection i is due at t0 + i / rate, taken by the
+ * next free thread; a connection no thread could start on time is late. */
+struct paced_load {
+    struct tlsc_opts client;
+    struct tlsc_ctx *ctx;
+    enum load_kind kind;
+    double rate;
+    long n; /* rate * seconds */
+    int threads;
+    uint64_t t0_ns;       /* the schedule's start */
+    uint64_t deadline_ns; /* none starts after this */
+    struct paced_conn *conns;
+    atomic_long next, late, skipped, running;
+    atomic_long errors[4];
+};
+
+struct viewers {
+    struct tlsc_opts dash; /* the dashboard's address */
+    int n;
+    double seconds, drain, settle;
+    const char *ready_file;
+    struct viewer *v;
+    int ep;
+    uint64_t t0_ns;
+    int streaming, connecting, opened;
+    struct conn_seen *conns;
+    size_t n_conns, cap_conns;
+    uint32_t *slots; /* open addressing: index + 1, 0 empty */
+    size_t n_slots;
+    char names[VIEWER_NAMES_MAX][64];
+    int n_names;
+    struct receipt *receipts;
+    size_t n_receipts, cap_receipts;
+    long receipts_skipped, unparsed;
+};
+
+/* ---- the load side ---- */
+
+static void sleep_until(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+                          .tv_nsec = (long)(ns % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static int local_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* TCP only: connect, then read until the server closes (FIN or RST). A
+ * reset that comes before connect() returns (the thread woke late) is the
+ * same outcome; the port may be gone by then, and the connection is
+ * left unmatched. */
+static enum load_error paced_tcp(struct paced_load *l, struct paced_conn *c)
+{
+    int fd = client_tcp_socket(&l->client);
+    if (fd < 0) {
+        report_error("socket", strerror(-fd));
+        return LOAD_ECONNECT;
+    }
+    bool reset_early = false;
+    if (connect(fd, (const struct sockaddr *)&l->client.addr,
+                l->client.addr_len) != 0) {
+        if (errno != ECONNRESET) {
+            report_error("connect", strerror(errno));
+            close(fd);
+            return LOAD_ECONNECT;
+        }
+        reset_early = true;
+    }
+    c->port = local_port(fd);
+    ssize_t r = 0;
+    char buf[512];
+    while (!reset_early && (r = recv(fd, buf, sizeof(buf), 0)) > 0)
+        ;
+    int e = errno;
+    c->finish_ns = now_ns();
+    close(fd);
+    if (r < 0 && e != ECONNRESET) {
+        report_error("waiting for the server's close", strerror(e));
+        return LOAD_ERESPONSE;
+    }
+    return LOAD_OK;
+}
+
+/* As load_one: handshake, GET /, read until the server closes. */
+static enum load_error paced_tls(struct paced_load *l, struct paced_conn *c)
+{
+    int fd;
+    bool tcp_failed;
+    struct tlsc *t = client_open(l->ctx, &l->client, &fd, &tcp_failed);
+    if (t == NULL)
+        return tcp_failed ? LOAD_ECONNECT : LOAD_EHANDSHAKE;
+    c->port = local_port(fd);
+    int len = (int)sizeof(http_request) - 1;
+    enum load_error rc = LOAD_OK;
+    if (tlsc_write(t, http_request, len) != 0 || !load_read_response(t))
+        rc = LOAD_ERESPONSE;
+    c->finish_ns = now_ns();
+    tlsc_free(t);
+    close(fd);
+    return rc;
+}
+
+static void *paced_thread(void *arg)
+{
+    struct paced_load *l = arg;
+    for (;;) {
+        long i = atomic_fetch_add(&l->next, 1);
+        if (i >= l->n)
+            break;
+        uint64_t due = l->t0_ns + (uint64_t)((double)i * 1e9 / l->rate);
+        sleep_until(due);
+        uint64_t start = now_ns();
+        if (start > l->deadline_ns) {
+            atomic_fetch_add(&l->skipped, 1);
+            continue;
+        }
+        if (start - due > 10000000u) /* 10 ms */
+            atomic_fetch_add(&l->late, 1);
+        struct paced_conn *c = &l->conns[i];
+        c->start_ns = start;
+        c->error = l->kind == LOAD_KIND_TCP ? paced_tcp(l, c) : paced_tls(l, c);
+        if (c->finish_ns == 0)
+            c->finish_ns = now_ns();
+        c->done = true;
+        atomic_fetch_add(&l->errors[c->error], 1);
+    }
+    atomic_fetch_sub(&l->running, 1);
+    return NULL;
+}
+
+static pthread_t *paced_start(struct paced_load *l)
+{
+    pthread_t *threads = calloc((size_t)l->threads, sizeof(*threads));
+    l->conns = calloc((size_t)l->n, sizeof(*l->conns));
+    if (threads == NULL || l->conns == NULL)
+        die("out of memory");
+    l->t0_ns = now_ns() + 1000000u; /* 1 ms for the threads to start */
+    /* Behind schedule by more than the run's own length: give up. */
+    l->deadline_ns = l->t0_ns + 2 * (uint64_t)((double)l->n * 1e9 / l->rate);
+    atomic_store(&l->running, l->threads);
+    for (int i = 0; i < l->threads; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        int rc = pthread_create(&threads[i], &attr, paced_thread, l);
+        pthread_attr_destroy(&attr);
+        if (rc != 0)
+            die("cannot start thread %d: %s", i, strerror(rc));
+    }
+    return threads;
+}
+
+/* ---- what the streams told ---- */
+
+static int viewers_name(struct viewers *vs, const uint8_t *s, size_t len)
+{
+    if (len == 0 || len >= sizeof(vs->names[0]))
+        return -1;
+    for (int i = 0; i < vs->n_names; i++)
+        if (strncmp(vs->names[i], (const char *)s, len) == 0 &&
+            vs->names[i][len] == '\0')
+            return i;
+    if (vs->n_names == VIEWER_NAMES_MAX)
+        return -1;
+    memcpy(vs->names[vs->n_names], s, len);
+    vs->names[vs->n_names][len] = '\0';
+    return vs->n_names++;
+}
+
+static size_t conn_slot(const struct viewers *vs, int scenario, uint64_t id)
+{
+    uint64_t h = (id ^ ((uint64_t)scenario << 48)) * 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 20) & (vs->n_slots - 1);
+}
+
+static void conns_rehash(struct viewers *vs)
+{
+    free(vs->slots);
+    vs->n_slots = vs->n_slots ? vs->n_slots * 2 : 4096;
+    vs->slots = calloc(vs->n_slots, sizeof(*vs->slots));
+    if (vs->slots == NULL)
+        die("out of memory");
+    for (size_t i = 0; i < vs->n_conns; i++) {
+        size_t s = conn_slot(vs, vs->conns[i].scenario, vs->conns[i].id);
+        while (vs->slots[s] != 0)
+            s = (s + 1) & (vs->n_slots - 1);
+        vs->slots[s] = (uint32_t)i + 1;
+    }
+}
+
+/* The connection (scenario, id), added when it is new. */
+static struct conn_seen *conns_get(struct viewers *vs, int scenario,
+                                   uint64_t id)
+{
+    size_t s = conn_slot(vs, scenario, id);
+    for (; vs->slots[s] != 0; s = (s + 1) & (vs->n_slots - 1)) {
+        struct conn_seen *c = &vs->conns[vs->slots[s] - 1];
+        if (c->id == id && c->scenario == scenario)
+            return c;
+    }
+    if (vs->n_conns == vs->cap_conns) {
+        vs->cap_conns = vs->cap_conns ? vs->cap_conns * 2 : 4096;
+        vs->conns = realloc(vs->conns, vs->cap_conns * sizeof(*vs->conns));
+        if (vs->conns == NULL)
+            die("out of memory");
+    }
+    struct conn_seen *c = &vs->conns[vs->n_conns++];
+    *c = (struct conn_seen){.id = id, .scenario = scenario};
+    vs->slots[s] = (uint32_t)vs->n_conns;
+    if (vs->n_conns * 2 > vs->n_slots) {
+        conns_rehash(vs);
+        return conns_get(vs, scenario, id);
+    }
+    return c;
+}
+
+/* The value after "key": in a flat JSON object: a pointer to it and the
+ * bytes left, or NULL. A key's quotes cannot occur inside a string,
+ * where every quote is escaped. */
+static const uint8_t *json_value(const uint8_t *j, size_t len, const char *key,
+                                 size_t *left)
+{
+    size_t klen = strlen(key);
+    const uint8_t *p = memmem(j, len, key, klen);
+    if (p == NULL)
+        return NULL;
+    *left = len - (size_t)(p - j) - klen;
+    return p + klen;
+}
+
+static bool json_u64(const uint8_t *j, size_t len, const char *key,
+                     uint64_t *out)
+{
+    size_t left;
+    const uint8_t *p = json_value(j, len, key, &left);
+    if (p == NULL || left == 0 || *p < '0' || *p > '9')
+        return false;
+    uint64_t v = 0;
+    for (; left > 0 && *p >= '0' && *p <= '9' && v < UINT64_MAX / 10;
+         p++, left--)
+        v = v * 10 + (uint64_t)(*p - '0');
+    *out = v;
+    return true;
+}
+
+/* The string value of key, without its quotes (no escapes expected). */
+static const uint8_t *json_str(const uint8_t *j, size_t len, const char *key,
+                               size_t *slen)
+{
+    size_t left;
+    const uint8_t *p = json_value(j, len, key, &left);
+    if (p == NULL)
+        return NULL;
+    const uint8_t *q = memchr(p, '"', left);
+    if (q == NULL)
+        return NULL;
+    *slen = (size_t)(q - p);
+    return p;
+}
+
+/* One data frame's JSON: "accepted" gives the client's port, "closed"
+ * a receipt. */
+static void viewer_event(struct viewers *vs, const uint8_t *j, size_t len,
+                         uint64_t now)
+{
+    static const char accepted[] = "{\"event\":\"accepted\"";
+    static const char closed[] = "{\"event\":\"closed\"";
+    bool is_accepted = len >= sizeof(accepted) - 1 &&
+                       memcmp(j, accepted, sizeof(accepted) - 1) == 0;
+    bool is_closed =
+        len >= sizeof(closed) - 1 && memcmp(j, closed, sizeof(closed) - 1) == 0;
+    if (!is_accepted && !is_closed)
+        return;
+    size_t slen = 0;
+    const uint8_t *s = json_str(j, len, "\"scenario\":\"", &slen);
+    uint64_t id;
+    int scenario = s ? viewers_name(vs, s, slen) : -1;
+    if (scenario < 0 || !json_u64(j, len, "\"id\":", &id)) {
+        vs->unparsed++;
+        return;
+    }
+    struct conn_seen *c = conns_get(vs, scenario, id);
+    if (is_accepted) {
+        if (c->port != 0)
+            return;
+        const uint8_t *peer = json_str(j, len, "\"peer\":\"", &slen);
+        const uint8_t *colon = NULL;
+        for (size_t i = 0; peer != NULL && i < slen; i++)
+            if (peer[i] == ':')
+                colon = peer + i;
+        long port = 0;
+        for (const uint8_t *p = colon ? colon + 1 : NULL;
+             p != NULL && p < peer + slen && *p >= '0' && *p <= '9'; p++)
+            port = port * 10 + (*p - '0');
+        if (port <= 0 || port > 65535) {
+            vs->unparsed++;
+            return;
+        }
+        c->port = (int)port;
+        c->accepted_ns = now;
+        return;
+    }
+    if (vs->n_receipts == vs->cap_receipts) {
+        if (vs->cap_receipts >= (size_t)RECEIPTS_MAX) {
+            vs->receipts_skipped++;
+            return;
+        }
+        vs->cap_receipts = vs->cap_receipts ? vs->cap_receipts * 2 : 65536;
+        vs->receipts =
+            realloc(vs->receipts, vs->cap_receipts * sizeof(*vs->receipts));
+        if (vs->receipts == NULL)
+            die("out of memory");
+    }
+    vs->receipts[vs->n_receipts++] =
+        (struct receipt){.conn = (uint32_t)(c - vs->conns),
+                         .us = (uint32_t)((now - vs->t0_ns) / 1000)};
+}
+
+static bool starts_with(const uint8_t *p, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(p, prefix, n) == 0;
+}
+
+/* One SSE frame, its blank line taken off: a comment, a data frame, or
+ * "event: lost" with {"lost":N}. */
+static void viewer_frame(struct viewers *vs, struct viewer *v, const uint8_t *f,
+                         size_t len, uint64_t now)
+{
+    if (len == 0 || f[0] == ':')
+        return;
+    if (starts_with(f, len, "event: lost\n")) {
+        uint64_t n = 0;
+        v->lost_frames++;
+        if (json_u64(f, len, "\"lost\":", &n))
+            v->lost_events += (long)n;
+        return;
+    }
+    if (!starts_with(f, len, "data: ")) {
+        vs->unparsed++;
+        return;
+    }
+    v->frames++;
+    if (starts_with(f + 6, len - 6, "{\"event\":\"closed\""))
+        v->closed_frames++;
+    viewer_event(vs, f + 6, len - 6, now);
+}
+
+static void viewer_end(struct viewers *vs, struct viewer *v,
+                       enum viewer_end end)
+{
+    if (v->state == VIEWER_DONE)
+        return;
+    if (v->state == VIEWER_CONNECTING)
+        vs->connecting--;
+    if (v->state == VIEWER_STREAM)
+        vs->streaming--;
+    if (end == VIEWER_DROPPED)
+        v->dropped_ns = now_ns();
+    v->state = VIEWER_DONE;
+    v->end = end;
+    close(v->fd);
+    v->fd = -1;
+    free(v->buf);
+    v->buf = NULL;
+}
+
+static const void *find_ci(const uint8_t *h, size_t hlen, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= hlen; i++)
+        if (strncasecmp((const char *)h + i, needle, n) == 0)
+            return h + i;
+    return NULL;
+}
+
+/* Undoes chunked framing in place: the n bytes at p become the payload
+ * (returned, at most n), or -1 on bad framing. */
+static long dechunk(struct viewer *v, uint8_t *p, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        switch (v->chunk) {
+        case CHUNK_SIZE:
+            if ((c >= '0' && c <= '9') ||
+                ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
+                if (v->chunk_left > (1u << 24))
+                    return -1;
+                v->chunk_left =
+                    v->chunk_left * 16 +
+                    (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+            } else if (c == ';' || c == ' ') {
+                v->chunk = CHUNK_EXT;
+            } else if (c == '\r') {
+                v->chunk = CHUNK_SIZE_LF;
+            } else {
+                return -1;
+            }
+            i++;
+            break;
+        case CHUNK_EXT:
+            if (c == '\r')
+                v->chunk = CHUNK_SIZE_LF;
+            i++;
+            break;
+        case CHUNK_SIZE_LF:
+            if (c != '\n')
+                return -1;
+            v->chunk = v->chunk_left == 0 ? CHUNK_END : CHUNK_DATA;
+            i++;
+            break;
+        case CHUNK_DATA: {
+            size_t take = n - i;
+            if (take > v->chunk_left)
+                take = (size_t)v->chunk_left;
+            memmove(p + out, p + i, take);
+            out += take;
+            i += take;
+            v->chunk_left -= take;
+            if (v->chunk_left == 0)
+                v->chunk = CHUNK_DATA_CR;
+            break;
+        }
+        case CHUNK_DATA_CR:
+            if (c != '\r')
+                return -1;
+            v->chunk = CHUNK_DATA_LF;
+            i++;
+            break;
+        case CHUNK_DATA_LF:
+            if (c != '\n')
+                return -1;
+            v->chunk = CHUNK_SIZE;
+            i++;
+            break;
+        case CHUNK_END: return (long)out; /* trailers: ignored */
+        }
+    }
+    return (long)out;
+}
+
+/* The response head: 200 starts the stream; anything else is a refusal
+ * (503 when the server's stream cap is reached). false: not complete. */
+static bool viewer_head(struct viewers *vs, struct viewer *v)
+{
+    const uint8_t *end = memmem(v->buf, v->len, "\r\n\r\n", 4);
+    if (end == NULL) {
+        if (v->len > VIEWER_HEAD_MAX)
+            viewer_end(vs, v, VIEWER_ERROR);
+        return false;
+    }
+    size_t head = (size_t)(end - v->buf) + 4;
+    if (!starts_with(v->buf, v->len, "HTTP/1.1 200") &&
+        !starts_with(v->buf, v->len, "HTTP/1.0 200")) {
+        viewer_end(vs, v, VIEWER_REFUSED);
+        return false;
+    }
+    v->chunked =
+        find_ci(v->buf, head, "\r\nTransfer-Encoding: chunked") != NULL;
+    memmove(v->buf, v->buf + head, v->len - head);
+    v->len -= head;
+    if (v->chunked) {
+        long n = dechunk(v, v->buf, v->len);
+        if (n < 0) {
+            viewer_end(vs, v, VIEWER_ERROR);
+            return false;
+        }
+        v->len = (size_t)n;
+    }
+    v->state = VIEWER_STREAM;
+    vs->streaming++;
+    return true;
+}
+
+/* The first "\n\n" in p[0..len), or NULL. memchr, not memmem: glibc's
+ * memmem walks a two-byte needle a byte at a time, and this scan reads
+ * every byte the streams deliver. */
+static const uint8_t *blank_line(const uint8_t *p, size_t len)
+{
+    const uint8_t *end = p + len;
+    while (p + 1 < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p - 1));
+        if (nl == NULL)
+            return NULL;
+        if (nl[1] == '\n')
+            return nl;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+/* Every complete frame in the buffer, then what is left moved to the
+ * front. */
+static void viewer_frames(struct viewers *vs, struct viewer *v, uint64_t now)
+{
+    size_t start = 0, pos = v->scanned ? v->scanned - 1 : 0;
+    const uint8_t *e;
+    while ((e = blank_line(v->buf + pos, v->len - pos)) != NULL) {
+        size_t at = (size_t)(e - v->buf);
+        viewer_frame(vs, v, v->buf + start, at - start, now);
+        start = pos = at + 2;
+    }
+    memmove(v->buf, v->buf + start, v->len - start);
+    v->len -= start;
+    v->scanned = v->len;
+    if (v->len > VIEWER_FRAME_MAX)
+        viewer_end(vs, v, VIEWER_ERROR);
+}
+
+static void viewer_read(struct viewers *vs, struct viewer *v)
+{
+    for (int round = 0; round < 4 && v->state != VIEWER_DONE; round++) {
+        if (v->cap - v->len < 4096) {
+            size_t cap = v->cap * 2;
+            uint8_t *b =
+                cap <= 4 * VIEWER_FRAME_MAX ? realloc(v->buf, cap) : NULL;
+            if (b == NULL) {
+                viewer_end(vs, v, VIEWER_ERROR);
+                return;
+            }
+            v->buf = b;
+            v->cap = cap;
+        }
+        ssize_t r = recv(v->fd, v->buf + v->len, v->cap - v->len, 0);
+        if (r < 0 &&
+            (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (r <= 0) {
+            viewer_end(vs, v,
+                       v->state == VIEWER_STREAM ? VIEWER_DROPPED
+                                                 : VIEWER_REFUSED);
+            return;
+        }
+        uint64_t now = now_ns();
+        v->bytes += (uint64_t)r;
+        if (v->state == VIEWER_STREAM && v->chunked) {
+            long n = dechunk(v, v->buf + v->len, (size_t)r);
+            if (n < 0) {
+                viewer_end(vs, v, VIEWER_ERROR);
+                return;
+            }
+            r = n;
+        }
+        v->len += (size_t)r;
+        if (v->state == VIEWER_HEAD && !viewer_head(vs, v))
+            return;
+        viewer_frames(vs, v, now);
+        if (v->state == VIEWER_STREAM && v->chunked && v->chunk == CHUNK_END) {
+            viewer_end(vs, v, VIEWER_DROPPED);
+            return;
+        }
+    }
+}
+
+/* Starts connects until VIEWER_CONNECTING_MAX are in flight. */
+static void viewers_open_some(struct viewers *vs)
+{
+    while (vs->opened < vs->n && vs->connecting < VIEWER_CONNECTING_MAX) {
+        struct viewer *v = &vs->v[vs->opened];
+        *v = (struct viewer){.fd = -1, .state = VIEWER_CONNECTING};
+        vs->connecting++;
+        vs->opened++;
+        v->fd = socket(vs->dash.addr.ss_family,
+                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (v->fd < 0) {
+            report_error("socket", strerror(errno));
+            vs->connecting--;
+            v->state = VIEWER_DONE;
+            v->end = VIEWER_CONNECT_FAILED;
+            continue;
+        }
+        int rc = connect(v->fd, (const struct sockaddr *)&vs->dash.addr,
+                         vs->dash.addr_len);
+        struct epoll_event ev = {.events = EPOLLOUT,
+                                 .data.u64 = (uint64_t)(v - vs->v)};
+        if ((rc != 0 && errno != EINPROGRESS) ||
+            epoll_ctl(vs->ep, EPOLL_CTL_ADD, v->fd, &ev) != 0) {
+            report_error("connect to the dashboard", strerror(errno));
+            viewer_end(vs, v, VIEWER_CONNECT_FAILED);
+        }
+    }
+}
+
+/* The connect finished: send the request, wait for the head. */
+static void viewer_connected(struct viewers *vs, struct viewer *v)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(v->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    char req[256];
+    int n = snprintf(req, sizeof(req),
+                     "GET /events HTTP/1.1\r\nHost: %s:%d\r\n"
+                     "Accept: text/event-stream\r\n\r\n",
+                     vs->dash.host, vs->dash.port);
+    v->buf = malloc(VIEWER_BUF_START);
+    v->cap = VIEWER_BUF_START;
+    if (err != 0 || v->buf == NULL ||
+        send(v->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        report_error("connect to the dashboard", strerror(err ? err : errno));
+        viewer_end(vs, v, VIEWER_CONNECT_FAILED);
+        return;
+    }
+    vs->connecting--;
+    v->state = VIEWER_HEAD;
+    struct epoll_event ev = {.events = EPOLLIN,
+                             .data.u64 = (uint64_t)(v - vs->v)};
+    epoll_ctl(vs->ep, EPOLL_CTL_MOD, v->fd, &ev);
+}
+
+/* Serves the viewers' sockets for up to wait_ms. */
+static void viewers_poll(struct viewers *vs, int wait_ms)
+{
+    struct epoll_event evs[256];
+    int k = epoll_wait(vs->ep, evs, 256, wait_ms);
+    for (int j = 0; j < k; j++) {
+        struct viewer *v = &vs->v[evs[j].data.u64];
+        if (v->state == VIEWER_CONNECTING)
+            viewer_connected(vs, v);
+        else if (v->state != VIEWER_DONE)
+            viewer_read(vs, v);
+    }
+    viewers_open_some(vs);
+}
+
+/* Serves the viewers until deadline_ns, or until done() says so. */
+static void viewers_serve_until(struct viewers *vs, uint64_t deadline_ns,
+                                bool (*done)(const void *), const void *arg)
+{
+    for (;;) {
+        uint64_t now = now_ns();
+        if (now >= deadline_ns || (done != NULL && done(arg)))
+            return;
+        uint64_t left_ms = (deadline_ns - now) / 1000000u + 1;
+        viewers_poll(vs, left_ms < 50 ? (int)left_ms : 50);
+    }
+}
+
+static bool viewers_settled(const void *arg)
+{
+    const struct viewers *vs = arg;
+    if (vs->opened < vs->n || vs->connecting > 0)
+        return false;
+    for (int i = 0; i < vs->n; i++)
+        if (vs->v[i].state == VIEWER_HEAD)
+            return false;
+    return true;
+}
+
+static bool load_finished(const void *arg)
+{
+    const struct paced_load *l = arg;
+    return atomic_load(&l->running) == 0;
+}
+
+static int cmp_paced(const void *a, const void *b)
+{
+    const struct paced_conn *x = *(struct paced_conn *const *)a;
+    const struct paced_conn *y = *(struct paced_conn *const *)b;
+    if (x->port != y->port)
+        return x->port < y->port ? -1 : 1;
+    return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+/* Gives each connection the streams told of the load connection it was:
+ * the last one from that port to start before "accepted" arrived (a
+ * port can be reused within a run). Returns how many matched. */
+static size_t viewers_match(struct viewers *vs, struct paced_load *l)
+{
+    struct paced_conn **by_port = malloc((size_t)l->n * sizeof(*by_port));
+    if (by_port == NULL)
+        die("out of memory");
+    size_t n = 0, matched = 0;
+    for (long i = 0; i < l->n; i++)
+        if (l->conns[i].done && l->conns[i].port != 0)
+            by_port[n++] = &l->conns[i];
+    qsort(by_port, n, sizeof(*by_port), cmp_paced);
+    for (size_t i = 0; i < vs->n_conns; i++) {
+        struct conn_seen *c = &vs->conns[i];
+        if (c->port == 0)
+            continue;
+        /* The first entry past (port, accepted_ns), then one back. */
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            const struct paced_conn *p = by_port[mid];
+            if (p->port < c->port ||
+                (p->port == c->port && p->start_ns <= c->accepted_ns))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == 0 || by_port[lo - 1]->port != c->port)
+            continue;
+        c->finish_ns = by_port[lo - 1]->finish_ns;
+        matched++;
+    }
+    free(by_port);
+    return matched;
+}
+
+static const char *load_kind_name(enum load_kind k)
+{
+    return k == LOAD_KIND_TCP ? "tcp" : "tls";
+}
+
+static int viewers_run(struct viewers *vs, struct paced_load *l)
+{
+    vs->v = calloc((size_t)vs->n, sizeof(*vs->v));
+    vs->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (vs->v == NULL || vs->ep < 0)
+        die("out of memory");
+    conns_rehash(vs);
+    struct timespec cpu0_ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0_ts);
+    double cpu0 = cpu_seconds_self();
+    vs->t0_ns = now_ns();
+    viewers_open_some(vs);
+    viewers_serve_until(vs, vs->t0_ns + 30000000000u, viewers_settled, vs);
+    int connected = vs->streaming;
+    double open_s = (double)(now_ns() - vs->t0_ns) / 1e9;
+    char line[256];
+    snprintf(line, sizeof(line), "viewers=%d streaming=%d open_seconds=%.3f\n",
+             vs->n, connected, open_s);
+    if (vs->ready_file != NULL)
+        write_file(vs->ready_file, line);
+    fprintf(stderr, "shakebench: viewers: %s", line);
+    viewers_serve_until(vs, now_ns() + (uint64_t)(vs->settle * 1e9), NULL,
+                        NULL);
+    long frames_before = 0;
+    for (int i = 0; i < vs->n; i++)
+        frames_before += vs->v[i].frames;
+
+    /* The load, served all along; then a drain for the last events. */
+    pthread_t *threads = paced_start(l);
+    viewers_serve_until(vs, UINT64_MAX, load_finished, l);
+    uint64_t load_end = now_ns();
+    viewers_serve_until(vs, load_end + (uint64_t)(vs->drain * 1e9), NULL, NULL);
+    for (int i = 0; i < l->threads; i++)
+        pthread_join(threads[i], NULL);
+    free(threads);
+    struct timespec cpu1_ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1_ts);
+    double viewer_cpu = (double)(cpu1_ts.tv_sec - cpu0_ts.tv_sec) +
+                        (double)(cpu1_ts.tv_nsec - cpu0_ts.tv_nsec) / 1e9;
+    double all_cpu = cpu_seconds_self() - cpu0;
+
+    /* The load connections: how many, how fast. */
+    long ok = l->errors[LOAD_OK];
+    long load_errors = l->errors[LOAD_ECONNECT] + l->errors[LOAD_EHANDSHAKE] +
+                       l->errors[LOAD_ERESPONSE];
+    uint64_t last_finish = l->t0_ns;
+    for (long i = 0; i < l->n; i++)
+        if (l->conns[i].done && l->conns[i].finish_ns > last_finish)
+            last_finish = l->conns[i].finish_ns;
+    double load_s = (double)(last_finish - l->t0_ns) / 1e9;
+
+    /* The viewers. */
+    long frames = -frames_before, lost_frames = 0, lost_events = 0;
+    long closed_frames = 0;
+    uint64_t bytes = 0, first_drop = 0;
+    int ends[5] = {0}, stayed = 0;
+    for (int i = 0; i < vs->n; i++) {
+        struct viewer *v = &vs->v[i];
+        if (v->state == VIEWER_STREAM)
+            stayed++;
+        frames += v->frames;
+        lost_frames += v->lost_frames;
+        lost_events += v->lost_events;
+        closed_frames += v->closed_frames;
+        bytes += v->bytes;
+        ends[v->state == VIEWER_DONE ? v->end : VIEWER_OPEN]++;
+        if (v->end == VIEWER_DROPPED &&
+            (first_drop == 0 || v->dropped_ns < first_drop))
+            first_drop = v->dropped_ns;
+    }
+
+    /* The delays: each receipt of "closed" against its load connection's
+     * end. A receipt a little before the end (the viewer's thread woke
+     * before the load thread did) counts as 0; one far off either way
+     * is a mismatch. */
+    size_t matched = viewers_match(vs, l);
+    uint64_t *delay = malloc((vs->n_receipts + 1) * sizeof(uint64_t));
+    if (delay == NULL)
+        die("out of memory");
+    size_t nd = 0;
+    long early = 0, unmatched = 0;
+    for (size_t i = 0; i < vs->n_receipts; i++) {
+        const struct receipt *r = &vs->receipts[i];
+        const struct conn_seen *c = &vs->conns[r->conn];
+        int64_t d = (int64_t)(vs->t0_ns + (uint64_t)r->us * 1000u) -
+                    (int64_t)c->finish_ns;
+        if (c->finish_ns == 0 || d < -1000000000 || d > 60000000000) {
+            unmatched++;
+            continue;
+        }
+        if (d < 0) {
+            early++;
+            d = 0;
+        }
+        delay[nd++] = (uint64_t)d;
+    }
+    qsort(delay, nd, sizeof(uint64_t), cmp_u64);
+    double run_s = load_s > 0 ? load_s : vs->seconds;
+    printf("viewers n=%d connected=%d stayed=%d refused=%d dropped=%d "
+           "viewer_errors=%d connect_failed=%d first_drop_s=%.3f "
+           "frames=%ld events_per_s=%.0f mbytes_per_s=%.1f "
+           "closed_per_viewer=%.0f lost_frames=%ld lost_events=%ld "
+           "delay_samples=%zu matched_conns=%zu unmatched=%ld early=%ld "
+           "p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+           "load=%s rate_target=%.0f load_n=%ld load_ok=%ld load_errors=%ld "
+           "load_late=%ld load_skipped=%ld load_seconds=%.3f "
+           "conn_per_s=%.1f threads=%d client_cpu_s=%.3f viewer_cpu_s=%.3f "
+           "unparsed=%ld receipts_skipped=%ld\n",
+           vs->n, connected, stayed, ends[VIEWER_REFUSED], ends[VIEWER_DROPPED],
+           ends[VIEWER_ERROR], ends[VIEWER_CONNECT_FAILED],
+           first_drop ? (double)(first_drop - l->t0_ns) / 1e9 : -1.0, frames,
+           (double)frames / run_s, (double)bytes / run_s / 1e6,
+           connected ? (double)closed_frames / (double)connected : 0.0,
+           lost_frames, lost_events, nd, matched, unmatched, early,
+           (double)percentile(delay, nd, 50) / 1e6,
+           (double)percentile(delay, nd, 99) / 1e6,
+           nd ? (double)delay[nd - 1] / 1e6 : 0.0, load_kind_name(l->kind),
+           l->rate, l->n, ok, load_errors, (long)l->late, (long)l->skipped,
+           load_s, (double)ok / run_s, l->threads, all_cpu, viewer_cpu,
+           vs->unparsed, vs->receipts_skipped);
+    for (int i = 0; i < vs->n; i++)
+        if (vs->v[i].state != VIEWER_DONE)
+            viewer_end(vs, &vs->v[i], VIEWER_OPEN);
+    close(vs->ep);
+    free(delay);
+    free(vs->v);
+    free(vs->conns);
+    free(vs->slots);
+    free(vs->receipts);
+    free(l->conns);
+    bool clean = connected == vs->n && ends[VIEWER_DROPPED] == 0 &&
+                 ends[VIEWER_ERROR] == 0 && load_errors == 0;
+    return clean ? 0 : 1;
+}
+
 /* ---- startup: time until the ports file appears ----------------------- */
 
 static pid_t spawn(char **argv, const char *log)
@@ -652,6 +1593,10 @@ static void usage(FILE *out)
     fputs("usage: shakebench load [client options] [-n N] [-c C]\n"
           "       shakebench hold [client options] --mode hello|handshake\n"
           "                  [-n N] [-c C] [--seconds S] [--ready-file F]\n"
+          "       shakebench viewers [client options] --dashboard-port P\n"
+          "                  [--viewers N] [--rate R] [--seconds S]\n"
+          "                  [--load tls|tcp] [-c C] [--settle S]\n"
+          "                  [--drain S] [--ready-file F]\n"
           "       shakebench startup --ports-file F [--runs R] [--log F]\n"
           "                  -- CMD...\n"
           "       shakebench crypto [--certs DIR] [--seconds S]\n"
@@ -679,6 +1624,20 @@ static void usage(FILE *out)
           "\"held=...\" to the ready file once all are open; prints how\n"
           "many the server closed.\n"
           "\n"
+          "viewers: N (default 500) GET /events streams on the dashboard's\n"
+          "port P (same host), read by one epoll thread. Once all stream\n"
+          "(\"viewers=...\" to the ready file, then --settle S, default 1),\n"
+          "C threads (default 64) open connections to --port, R a second\n"
+          "(default 2000, paced: open loop while a thread is free), for\n"
+          "--seconds (default 10); --load tls (default): as load does;\n"
+          "tcp: a connect and a read until the server closes. After\n"
+          "--drain S (default 2), one line: viewers kept and dropped,\n"
+          "frames (events) per second over all viewers, \"lost\" frames,\n"
+          "p50/p99/max of the delay from a load connection's end to its\n"
+          "\"closed\" event at each viewer, connections per second reached.\n"
+          "Exit 1 when a viewer was refused or dropped, or a load\n"
+          "connection failed.\n"
+          "\n"
           "startup: runs CMD R times (default 5); milliseconds from fork to\n"
           "the ports file (seen through inotify), and their median.\n"
           "\n"
@@ -702,7 +1661,13 @@ enum opt_id {
     OPT_PORTS_FILE,
     OPT_RUNS,
     OPT_LOG,
-    OPT_CERTS
+    OPT_CERTS,
+    OPT_DASHBOARD_PORT,
+    OPT_VIEWERS,
+    OPT_RATE,
+    OPT_LOAD,
+    OPT_SETTLE,
+    OPT_DRAIN
 };
 
 static const struct option long_opts[] = {
@@ -720,6 +1685,12 @@ static const struct option long_opts[] = {
     {"runs", required_argument, NULL, OPT_RUNS},
     {"log", required_argument, NULL, OPT_LOG},
     {"certs", required_argument, NULL, OPT_CERTS},
+    {"dashboard-port", required_argument, NULL, OPT_DASHBOARD_PORT},
+    {"viewers", required_argument, NULL, OPT_VIEWERS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"load", required_argument, NULL, OPT_LOAD},
+    {"settle", required_argument, NULL, OPT_SETTLE},
+    {"drain", required_argument, NULL, OPT_DRAIN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -729,9 +1700,12 @@ struct cli {
     long n;
     int concurrency;
     enum hold_mode mode;
-    double seconds;
+    double seconds; /* 0: the command's default */
     const char *ready_file, *ports_file, *log, *certs;
     int runs;
+    int dashboard_port, viewers;
+    double rate, settle, drain;
+    enum load_kind load_kind;
 };
 
 static void cli_parse(struct cli *o, int argc, char **argv)
@@ -773,6 +1747,21 @@ static void cli_parse(struct cli *o, int argc, char **argv)
             break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_CERTS: o->certs = optarg; break;
+        case OPT_DASHBOARD_PORT:
+            o->dashboard_port =
+                (int)parse_long("--dashboard-port", optarg, 1, 65535);
+            break;
+        case OPT_VIEWERS:
+            o->viewers = (int)parse_long("--viewers", optarg, 1, 100000);
+            break;
+        case OPT_RATE: o->rate = parse_double("--rate", optarg); break;
+        case OPT_LOAD:
+            if (strcmp(optarg, "tls") != 0 && strcmp(optarg, "tcp") != 0)
+                die("--load: \"%s\" is not tls or tcp", optarg);
+            o->load_kind = optarg[1] == 'c' ? LOAD_KIND_TCP : LOAD_KIND_TLS;
+            break;
+        case OPT_SETTLE: o->settle = parse_double("--settle", optarg); break;
+        case OPT_DRAIN: o->drain = parse_double("--drain", optarg); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); exit(2);
         }
@@ -804,12 +1793,17 @@ int main(int argc, char **argv)
                    .group = TLSC_X25519,
                    .timeout_s = 10},
         .n = 1000,
-        .concurrency = 32,
+        .concurrency = 0,
         .mode = HOLD_HELLO,
-        .seconds = 1,
+        .seconds = 0,
         .log = "/dev/null",
         .certs = "certs",
         .runs = 5,
+        .viewers = 500,
+        .rate = 2000,
+        .settle = 1,
+        .drain = 2,
+        .load_kind = LOAD_KIND_TLS,
     };
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
@@ -823,7 +1817,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     raise_nofile();
     if (strcmp(cmd, "load") == 0) {
-        struct load l = {.n = o.n, .concurrency = o.concurrency};
+        struct load l = {.n = o.n,
+                         .concurrency = o.concurrency ? o.concurrency : 32};
         l.ctx = client_setup(&o);
         l.client = o.client;
         return load_run(&l);
@@ -837,12 +1832,34 @@ int main(int argc, char **argv)
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         struct hold h = {.mode = o.mode,
                          .n = o.n,
-                         .concurrency = o.concurrency,
-                         .seconds = o.seconds,
+                         .concurrency = o.concurrency ? o.concurrency : 32,
+                         .seconds = o.seconds ? o.seconds : 1,
                          .ready_file = o.ready_file};
         h.ctx = client_setup(&o);
         h.client = o.client;
         return hold_run(&h);
+    }
+    if (strcmp(cmd, "viewers") == 0) {
+        if (o.dashboard_port == 0)
+            die("viewers needs --dashboard-port P");
+        double seconds = o.seconds ? o.seconds : 10;
+        struct paced_load l = {.kind = o.load_kind,
+                               .rate = o.rate,
+                               .n = (long)(o.rate * seconds + 0.5),
+                               .threads = o.concurrency ? o.concurrency : 64};
+        if (l.n < 1)
+            die("--rate times --seconds is less than one connection");
+        l.ctx = client_setup(&o);
+        l.client = o.client;
+        struct viewers vs = {.n = o.viewers,
+                             .seconds = seconds,
+                             .settle = o.settle,
+                             .drain = o.drain,
+                             .ready_file = o.ready_file};
+        vs.dash = o.client;
+        vs.dash.port = o.dashboard_port;
+        client_resolve(&vs.dash);
+        return viewers_run(&vs, &l);
     }
     if (strcmp(cmd, "startup") == 0) {
         if (o.ports_file == NULL || rest[0] == NULL)
@@ -851,7 +1868,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "crypto") == 0) {
 #ifdef SHAKEBENCH_SPEED
-        return speed_run(o.certs, o.seconds);
+        return speed_run(o.certs, o.seconds ? o.seconds : 1);
 #else
         die("crypto: only in the wolfSSL build");
 #endif

@@ -2,8 +2,10 @@
 // Chromium that trusts the test CA. (a) Every [expect.chromium] entry:
 // navigate to the scenario and compare the network error, or the HTTP
 // answer, with the expectation. (b) The dashboard: load it, wait for its
-// live checks, and require every tile's verdict to be "expected"; a
-// screenshot is left in --out.
+// live checks, and require every tile's verdict to be "expected" and the
+// live stream to be open; a screenshot is left in --out. (c) A second
+// server whose one event stream (--dashboard-max-streams 1) is taken: the
+// page must say the stream is full and follow it once it is free.
 //
 // Exit 0 when everything matched, 1 when anything did not, 77 when this
 // machine lacks Chromium, certutil or playwright-core (a skip).
@@ -79,12 +81,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The server as a child, its output in dir/server.log; resolves once its
 // ports file exists (written atomically when every listener is bound).
-async function serverStart(a, dir) {
+async function serverStart(a, dir, args = serverArgs(a)) {
     const portsFile = path.join(dir, 'ports.json');
     const logPath = path.join(dir, 'server.log');
     const log = fs.openSync(logPath, 'w');
     const proc = spawn(a.shakedown,
-        ['--ephemeral-ports', '--ports-file', portsFile].concat(serverArgs(a)),
+        ['--ephemeral-ports', '--ports-file', portsFile].concat(args),
         { cwd: TOP, stdio: ['ignore', log, log] });
     const server = { proc, logPath, exitCode: null, ports: null };
     proc.on('exit', (code, signal) => {
@@ -249,6 +251,12 @@ async function checkDashboard(a, browser, scenarios, server, tally) {
         console.log('     dashboard: live checks took ' +
             ((Date.now() - started) / 1000).toFixed(1) + ' s');
         await compareTiles(page, scenarios, server, tally);
+        const stream = await page.$eval('#stream', (el) => el.dataset.state)
+            .catch(() => '(no #stream element)');
+        if (stream === 'open')
+            tally.ok('dashboard: the live stream is open');
+        else
+            tally.fail('dashboard: the live stream is "' + stream + '", not open');
         if (pageErrors.length)
             tally.fail('dashboard: script errors on the page', pageErrors);
         else
@@ -336,6 +344,48 @@ async function compareTiles(page, scenarios, server, tally) {
                 '" and data-checked="' + want + '"']);
 }
 
+// A second server whose one event stream is taken: the page must say the
+// stream is full, and follow it once the stream is free again.
+async function checkStreamCap(a, browser, dir, tally) {
+    const net = require('net');
+    const capDir = fs.mkdtempSync(path.join(dir, 'cap-'));
+    const server = await serverStart(a, capDir, ['--scenarios', 'scenarios',
+        '--certs', 'certs', '--only', 'valid', '--dashboard-max-streams', '1']);
+    const dash = server.ports.dashboard;
+    const held = net.connect(dash.port, '127.0.0.1');
+    held.on('error', () => {});
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => held.once('data', resolve));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+        await page.goto(dash.url, { timeout: 15000 });
+        await page.waitForSelector('#stream[data-state="refused"]',
+            { state: 'attached', timeout: 15000 });
+        const text = await page.$eval('#stream', (el) => el.textContent);
+        if (/full/.test(text) && /trying again in 5 s/.test(text))
+            tally.ok('dashboard at --dashboard-max-streams: "' + text + '"');
+        else
+            tally.fail('dashboard at --dashboard-max-streams says "' + text + '"');
+        held.destroy();
+        await page.waitForSelector('#stream[data-state="open"]',
+            { state: 'attached', timeout: 20000 });
+        tally.ok('dashboard: the stream followed once it was free');
+    } catch (e) {
+        const state = await page.$eval('#stream', (el) => el.dataset.state + ': ' +
+            el.textContent).catch(() => '(no #stream element)');
+        tally.fail('dashboard at --dashboard-max-streams: ' + e.message.split('\n')[0],
+            ['#stream ' + state]);
+    } finally {
+        held.destroy();
+        await context.close().catch(() => {});
+        const code = await serverStop(server);
+        if (code !== 0)
+            tally.fail('the capped shakedown exited with ' + code + ' after SIGTERM');
+    }
+}
+
 function tail(file, lines) {
     const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
     return text.slice(-lines).join('\n');
@@ -378,8 +428,10 @@ async function main() {
         console.log('     ' + browser.version() + ', ' + server.ports.scenarios.length +
             ' scenarios served');
         await checkScenarios(a, browser, scenarios, port, tally);
-        if (a.dashboard)
+        if (a.dashboard) {
             await checkDashboard(a, browser, scenarios, server, tally);
+            await checkStreamCap(a, browser, dir, tally);
+        }
     } finally {
         if (browser)
             await browser.close().catch(() => {});

@@ -68,8 +68,19 @@ class Usage(unittest.TestCase):
         self.assertEqual(code, 0)
         for opt in ("--scenarios", "--certs", "--only", "--bind", "--protocol",
                     "--port-offset", "--ports-file", "--list", "--json", "--check",
-                    "--version"):
+                    "--version", "--dashboard-header-timeout",
+                    "--dashboard-keepalive-timeout", "--dashboard-max-clients",
+                    "--dashboard-max-streams"):
             self.assertIn(opt, out)
+
+    def test_dashboard_limits_out_of_range(self):
+        for opt, value in (("--dashboard-max-streams", "0"),
+                           ("--dashboard-max-clients", "0"),
+                           ("--dashboard-header-timeout", "0"),
+                           ("--dashboard-keepalive-timeout", "x")):
+            code, _, err = run(opt, value, "--list")
+            self.assertEqual(code, 2, opt)
+            self.assertIn(opt + ": ", err)
 
     def test_version(self):
         code, out, _ = run("--version")
