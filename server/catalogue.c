@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "grade.h"
 #include "json.h"
 #include "ports.h"
 #include "tlsio.h"
@@ -332,12 +333,29 @@ size_t catalogue_count_unavailable(const struct catalogue_view *v)
 const struct scenario_expect *catalogue_expect(const struct scenario *s,
                                               const char *client)
 {
+    return catalogue_expect_over(s, client, PROTOCOL_HTTPS);
+}
+
+const struct scenario_expect *
+catalogue_expect_over(const struct scenario *s, const char *client,
+                      enum protocol_id p)
+{
     for (int i = 0; i < s->n_expect; i++)
-        if (s->expect[i].protocol == PROTOCOL_HTTPS &&
+        if (s->expect[i].protocol == p &&
             strcmp(s->expect[i].client, client) == 0 &&
             s->expect[i].variant[0] == '\0')
             return &s->expect[i];
     return NULL;
+}
+
+void catalogue_clients(char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_COMMANDS && used < size; i++)
+        if (first_row(i))
+            used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                     used ? ", " : "", commands[i].client);
 }
 
 /* Prints text wrapped at 78 columns, each line indented by four spaces. */
@@ -447,10 +465,7 @@ static void json_generations(struct json *j)
  * it, "succeed" when it must connect, "depends" when both happen. */
 const char *catalogue_intent(const struct scenario *s)
 {
-    unsigned done = 1u << SCENARIO_OUTCOME_COMPLETED;
-    if (s->outcomes == done)
-        return "succeed";
-    return (s->outcomes & done) ? "depends" : "fail";
+    return grade_intent_name(grade_intent(s));
 }
 
 /* The port a client reaches the scenario on: the bound one once

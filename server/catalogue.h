@@ -49,6 +49,13 @@ const char *catalogue_intent(const struct scenario *s);
 const struct scenario_expect *catalogue_expect(const struct scenario *s,
                                               const char *client);
 
+/* The same over protocol p. */
+const struct scenario_expect *
+catalogue_expect_over(const struct scenario *s, const char *client,
+                      enum protocol_id p);
+/* "curl, openssl, ...": every client the catalogue has commands for. */
+void catalogue_clients(char *out, size_t size);
+
 /* "curl 7.88": the client version generation g's expectations were
  * verified with; NULL for an unknown client or generation. */
 const char *catalogue_client_version(const char *client,

@@ -916,6 +916,12 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     if (c->trace.detail[0] == '\0')
         snprintf(c->trace.detail, sizeof(c->trace.detail), "%s",
                  uv_strerror((int)nread));
+    if (c->state >= CONN_CLOSING) {
+        /* Flushing or lingering for a peer that is gone: nothing more
+         * can reach it, so the linger's timer need not run out. */
+        close_handles(c, false);
+        return;
+    }
     finish(c, "client reset the connection", TRACE_END_PEER_RST);
 }
 
@@ -1041,6 +1047,7 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
         return;
     }
     describe_peer(c);
+    c->trace.port = c->entry->port;
     trace_accepted(tr(c), c->entry->port);
     uv_tcp_nodelay(&c->tcp, 1);
     if (__atomic_load_n(p->open_total, __ATOMIC_RELAXED) >

@@ -141,3 +141,9 @@ void json_kv_bool(struct json *j, const char *key, bool v)
     json_key(j, key);
     json_bool(j, v);
 }
+
+void json_raw(struct json *j, const char *text, size_t len)
+{
+    separate(j);
+    put(j, text, len);
+}

@@ -8,6 +8,7 @@
 #define SHAKEDOWN_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -36,6 +37,8 @@ void json_null(struct json *j);
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, int64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+/* A value already written as JSON (a log event), as it is. */
+void json_raw(struct json *j, const char *text, size_t len);
 /* Appends s as a quoted JSON string with every needed escape. */
 int json_escape(struct buf *out, const char *s);
 

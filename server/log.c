@@ -16,6 +16,10 @@ static enum log_format format = LOG_TEXT;
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static log_sink_fn *sink;
 static void *sink_arg;
+static log_tap_fn *tap;
+static void *tap_arg;
+static FILE *output; /* NULL until set: stderr */
+static bool output_set;
 
 void log_set_sink(log_sink_fn *fn, void *arg)
 {
@@ -25,11 +29,28 @@ void log_set_sink(log_sink_fn *fn, void *arg)
     pthread_mutex_unlock(&sink_lock);
 }
 
-static void to_sink(const char *json, size_t len)
+void log_set_tap(log_tap_fn *fn, void *arg)
 {
     pthread_mutex_lock(&sink_lock);
-    if (sink != NULL)
+    tap = fn;
+    tap_arg = arg;
+    pthread_mutex_unlock(&sink_lock);
+}
+
+void log_set_output(FILE *f)
+{
+    output = f;
+    output_set = true;
+}
+
+static void to_sink(const char *scenario, const char *json, size_t len,
+                    const char *text, size_t text_len)
+{
+    pthread_mutex_lock(&sink_lock);
+    if (sink != NULL && json != NULL)
         sink(sink_arg, json, len);
+    if (tap != NULL)
+        tap(tap_arg, scenario, json, len, text, text_len);
     pthread_mutex_unlock(&sink_lock);
 }
 
@@ -54,17 +75,20 @@ int log_parse_format(const char *s, enum log_format *f)
 static void emit(const char *line, size_t len)
 {
     char one[4096];
-    flockfile(stderr);
+    FILE *out = output_set ? output : stderr;
+    if (out == NULL)
+        return;
+    flockfile(out);
     if (len < sizeof(one)) {
         memcpy(one, line, len);
         one[len] = '\n';
-        fwrite(one, 1, len + 1, stderr);
+        fwrite(one, 1, len + 1, out);
     } else {
-        fwrite(line, 1, len, stderr);
-        fputc('\n', stderr);
+        fwrite(line, 1, len, out);
+        fputc('\n', out);
     }
-    fflush(stderr);
-    funlockfile(stderr);
+    fflush(out);
+    funlockfile(out);
 }
 
 void log_ev_begin(struct log_ev *ev, const char *scenario, uint64_t id,
@@ -123,18 +147,21 @@ void log_ev_end(struct log_ev *ev)
 {
     json_kv_string(&ev->json, "msg", ev->msg);
     json_object_end(&ev->json);
-    if (!ev->json.failed)
-        to_sink((const char *)buf_head(&ev->line), buf_pending(&ev->line));
+    const char *json = ev->json.failed ? NULL
+                                       : (const char *)buf_head(&ev->line);
+    size_t json_len = json ? buf_pending(&ev->line) : 0;
+    char text[1400];
+    int n = snprintf(text, sizeof(text), "[%s #%llu] %s: %s", ev->scenario,
+                     (unsigned long long)ev->id, ev->event, ev->msg);
+    size_t text_len = n < 0 ? 0
+                      : (size_t)n < sizeof(text) ? (size_t)n
+                                                 : sizeof(text) - 1;
+    to_sink(ev->scenario, json, json_len, text, text_len);
     if (format == LOG_JSON) {
-        emit((const char *)buf_head(&ev->line), buf_pending(&ev->line));
+        if (json != NULL)
+            emit(json, json_len);
     } else {
-        char text[1400];
-        int n = snprintf(text, sizeof(text), "[%s #%llu] %s: %s",
-                         ev->scenario, (unsigned long long)ev->id, ev->event,
-                         ev->msg);
-        if (n > 0)
-            emit(text, (size_t)n < sizeof(text) ? (size_t)n
-                                                 : sizeof(text) - 1);
+        emit(text, text_len);
     }
     buf_free(&ev->line);
 }
@@ -146,11 +173,13 @@ void log_info(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (format == LOG_TEXT) {
-        char line[1100];
-        int n = snprintf(line, sizeof(line), "shakedown: %s", msg);
-        emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-    }
+    char line[1100];
+    int n = snprintf(line, sizeof(line), "shakedown: %s", msg);
+    size_t line_len = n < 0 ? 0
+                      : (size_t)n < sizeof(line) ? (size_t)n
+                                                 : sizeof(line) - 1;
+    if (format == LOG_TEXT)
+        emit(line, line_len);
     struct buf b;
     struct json j;
     buf_init(&b);
@@ -159,9 +188,9 @@ void log_info(const char *fmt, ...)
     json_kv_string(&j, "event", "info");
     json_kv_string(&j, "msg", msg);
     json_object_end(&j);
-    if (format == LOG_JSON)
+    if (format == LOG_JSON && !j.failed)
         emit((const char *)buf_head(&b), buf_pending(&b));
-    if (!j.failed)
-        to_sink((const char *)buf_head(&b), buf_pending(&b));
+    to_sink("", j.failed ? NULL : (const char *)buf_head(&b),
+            j.failed ? 0 : buf_pending(&b), line, line_len);
     buf_free(&b);
 }

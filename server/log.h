@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "json.h"
@@ -48,6 +49,15 @@ void log_ev_end(struct log_ev *ev);
  * live stream); NULL removes it. */
 typedef void log_sink_fn(void *arg, const char *json, size_t len);
 void log_set_sink(log_sink_fn *fn, void *arg);
+/* A second listener, the runner's, which keeps each scenario's events in
+ * both formats: scenario is "" for a server-level message. NULL removes
+ * it. Called under the same lock as the sink. */
+typedef void log_tap_fn(void *arg, const char *scenario, const char *json,
+                        size_t json_len, const char *text, size_t text_len);
+void log_set_tap(log_tap_fn *fn, void *arg);
+/* Where the lines go: stderr by default; NULL: nowhere (the sink and the
+ * tap still hear every event). */
+void log_set_output(FILE *f);
 
 /* A server-level message: "shakedown: ..." or {"event": "info", ...}. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

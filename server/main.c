@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -19,9 +20,11 @@
 #include "hello.h"
 #include "layers.h"
 #include "log.h"
+#include "runner.h"
 #include "scenario.h"
 #include "server.h"
 #include "tlsio.h"
+#include "watch.h"
 
 #ifndef SHAKEDOWN_VERSION
 #define SHAKEDOWN_VERSION "0.1.0"
@@ -29,6 +32,8 @@
 
 #define MAX_PATHS 64
 #define MAX_ONLY 256
+/* shakedown test's bound on stalls and drips, under its --timeout. */
+#define TEST_MAX_STALL_S 3
 
 enum exit_code {
     EXIT_OK = 0,
@@ -36,7 +41,17 @@ enum exit_code {
     EXIT_USAGE = 2
 };
 
+/* What the command line asks for: serving (no subcommand), or one of
+ * the subcommands; an option belongs to some of them. */
+enum mode {
+    MODE_SERVE = 1,
+    MODE_TEST = 2,  /* shakedown test: grade a client */
+    MODE_WATCH = 4, /* shakedown watch: a live scoreboard */
+    MODE_ALL = 7
+};
+
 struct options {
+    enum mode mode;
     const char *paths[MAX_PATHS];
     size_t n_paths;
     const char *only[MAX_ONLY];
@@ -46,6 +61,9 @@ struct options {
     bool protocol_given;
     enum catalogue_format list_format;
     struct server_options server;
+    struct runner_options runner;
+    const char *trace_file; /* test and watch: the trace goes there */
+    bool stall_given;
 };
 
 /* ---- the command line, as a table ------------------------------------ */
@@ -72,6 +90,7 @@ struct arg {
     long lo, hi;
     int (*call)(struct options *o, char *value, struct diag *d);
     const char *help; /* its lines, separated by '\n' */
+    unsigned modes; /* enum mode bits it is accepted in */
 };
 
 /* The offset of field m of struct options, which must be a t: comparing
@@ -81,15 +100,23 @@ struct arg {
     (offsetof(struct options, m) +                                           \
      0 * sizeof((t *)NULL == &((struct options *)NULL)->m))
 
-#define FLAG(n, m, h) {n, NULL, ARG_FLAG, FIELD(bool, m), 0, 0, NULL, h}
-#define STRING(n, v, m, h)                                                   \
-    {n, v, ARG_STRING, FIELD(const char *, m), 0, 0, NULL, h}
-#define INT(n, v, m, lo, hi, h) {n, v, ARG_INT, FIELD(int, m), lo, hi, NULL, h}
+#define FLAG_IN(in, n, m, h)                                                 \
+    {n, NULL, ARG_FLAG, FIELD(bool, m), 0, 0, NULL, h, in}
+#define STRING_IN(in, n, v, m, h)                                            \
+    {n, v, ARG_STRING, FIELD(const char *, m), 0, 0, NULL, h, in}
+#define INT_IN(in, n, v, m, lo, hi, h)                                       \
+    {n, v, ARG_INT, FIELD(int, m), lo, hi, NULL, h, in}
+#define SECONDS_IN(in, n, v, m, lo, hi, h)                                   \
+    {n, v, ARG_SECONDS, FIELD(uint64_t, m), lo, hi, NULL, h, in}
+#define CALL_IN(in, n, v, fn, h) {n, v, ARG_CALL, 0, 0, 0, fn, h, in}
+#define FLAG(n, m, h) FLAG_IN(MODE_ALL, n, m, h)
+#define STRING(n, v, m, h) STRING_IN(MODE_ALL, n, v, m, h)
+#define INT(n, v, m, lo, hi, h) INT_IN(MODE_ALL, n, v, m, lo, hi, h)
 #define SIZE(n, v, m, lo, hi, h)                                             \
-    {n, v, ARG_SIZE, FIELD(size_t, m), lo, hi, NULL, h}
-#define SECONDS(n, v, m, lo, hi, h)                                          \
-    {n, v, ARG_SECONDS, FIELD(uint64_t, m), lo, hi, NULL, h}
-#define CALL(n, v, fn, h) {n, v, ARG_CALL, 0, 0, 0, fn, h}
+    {n, v, ARG_SIZE, FIELD(size_t, m), lo, hi, NULL, h, MODE_ALL}
+#define SECONDS(n, v, m, lo, hi, h) SECONDS_IN(MODE_ALL, n, v, m, lo, hi, h)
+#define CALL(n, v, fn, h) CALL_IN(MODE_ALL, n, v, fn, h)
+#define SERVING (MODE_SERVE | MODE_WATCH)
 
 static int add_path(struct options *o, char *v, struct diag *d);
 static int add_only(struct options *o, char *v, struct diag *d);
@@ -98,7 +125,11 @@ static int no_dashboard(struct options *o, char *v, struct diag *d);
 static int list_json(struct options *o, char *v, struct diag *d);
 static int list_markdown(struct options *o, char *v, struct diag *d);
 static int set_protocol(struct options *o, char *v, struct diag *d);
+static int set_max_stall(struct options *o, char *v, struct diag *d);
+static int set_client(struct options *o, char *v, struct diag *d);
 static int show_help(struct options *o, char *v, struct diag *d);
+static int parse_number(const struct arg *a, const char *v, long *out,
+                        struct diag *d);
 static int show_version(struct options *o, char *v, struct diag *d);
 
 /* Every option, in the order the usage lists them. */
@@ -133,8 +164,9 @@ static const struct arg args[] = {
             "seconds to wait for a request (30)"),
     SIZE("max-connections", "N", server.max_connections, 1, 1000000,
          "connections held at once (16384)"),
-    INT("max-stall", "S", server.max_stall_s, 1, 86400,
-        "upper bound on any stall or drip (300)"),
+    CALL("max-stall", "S", set_max_stall,
+         "upper bound on any stall or drip (300;\n"
+         "with test: 3, so they end before --timeout)"),
     SIZE("max-client-hello", "N", server.max_client_hello, 512,
          HELLO_MAX_BYTES, "bytes a ClientHello may declare (65536)"),
     SECONDS("drain-timeout", "S", server.drain_ms, 0, 3600,
@@ -168,12 +200,36 @@ static const struct arg args[] = {
     FLAG("allow-readable-keys", server.allow_readable_keys,
          "serve private keys that other users can\n"
          "read (refused by default)"),
-    FLAG("list", list, "list the scenarios and exit"),
-    CALL("json", NULL, list_json, "with --list: JSON instead of a table"),
-    CALL("markdown", NULL, list_markdown, "with --list: a Markdown table"),
-    FLAG("check", check,
-         "load and validate every scenario (with\n"
-         "--protocol: those it serves), then exit"),
+    FLAG_IN(MODE_SERVE, "list", list, "list the scenarios and exit"),
+    CALL_IN(MODE_SERVE, "json", NULL, list_json,
+            "with --list: JSON instead of a table"),
+    CALL_IN(MODE_SERVE, "markdown", NULL, list_markdown,
+            "with --list: a Markdown table"),
+    FLAG_IN(MODE_SERVE, "check", check,
+            "load and validate every scenario (with\n"
+            "--protocol: those it serves), then exit"),
+    INT_IN(MODE_TEST, "jobs", "N", runner.jobs, 1, 256,
+           "clients run at once (twice the cores)"),
+    SECONDS_IN(MODE_TEST, "timeout", "S", runner.timeout_ms, 1, 3600,
+               "seconds a client run may take (10); then it\n"
+               "is killed with everything it started: ERROR"),
+    CALL_IN(MODE_TEST, "client", "NAME", set_client,
+            "run the catalogue's own command for NAME\n"
+            "(curl, openssl, python, gnutls, ...) instead\n"
+            "of a command; from the project's top directory"),
+    STRING_IN(MODE_TEST, "junit", "FILE", runner.junit,
+              "also write JUnit XML (a testcase a scenario)"),
+    STRING_IN(MODE_TEST, "json", "FILE", runner.json,
+              "also write JSON: grades, client output, events"),
+    STRING_IN(MODE_TEST, "write-baseline", "FILE", runner.write_baseline,
+              "record this run's grades as a baseline"),
+    STRING_IN(MODE_TEST, "baseline", "FILE", runner.baseline,
+              "report only what changed since the baseline;\n"
+              "exit 0 when nothing did"),
+    FLAG_IN(MODE_TEST, "quiet", runner.quiet, "no table, only the summary"),
+    STRING_IN(MODE_TEST | MODE_WATCH, "trace", "FILE", trace_file,
+              "write the server's trace to FILE (default:\n"
+              "none; test keeps it in --json and --junit)"),
     CALL("help", NULL, show_help, "this text"),
     CALL("version", NULL, show_version, "version of shakedown and wolfSSL"),
 };
@@ -201,21 +257,77 @@ static void usage_line(FILE *out, const struct arg *a)
     }
 }
 
-static void usage(FILE *out)
+static void usage(FILE *out, enum mode mode)
 {
-    fputs("usage: shakedown [options]\n"
-          "\n"
-          "A TLS server that fails on purpose: every scenario file describes\n"
-          "one broken (or correct) TLS endpoint on its own port.\n"
-          "\n",
-          out);
+    if (mode == MODE_TEST)
+        fputs("usage: shakedown test [options] [--] CMD [ARG...]\n"
+              "       shakedown test [options] --client NAME\n"
+              "\n"
+              "Grades a TLS client by what the server saw: serves every "
+              "scenario on\n"
+              "ephemeral ports, runs CMD once for each, and compares how "
+              "its\n"
+              "connections ended (and its exit status) with what the "
+              "scenario\n"
+              "exists to show. In each ARG, {url} {host} {ip} {port} {ca} "
+              "{scenario}\n"
+              "{client_cert} {client_key} become the scenario's; the same "
+              "values are\n"
+              "in the environment as SHAKEDOWN_URL, SHAKEDOWN_HOST, ... "
+              "(and\n"
+              "SHAKEDOWN_INTENT). CMD runs without a shell.\n"
+              "\n"
+              "  shakedown test --junit r.xml -- curl -sS --cacert {ca} "
+              "{url}\n"
+              "\n",
+              out);
+    else if (mode == MODE_WATCH)
+        fputs("usage: shakedown watch [options]\n"
+              "\n"
+              "Serves every scenario and keeps a live scoreboard of the "
+              "last\n"
+              "connection to each, graded by what the server saw: for "
+              "clients\n"
+              "nobody can script (a phone app, a browser, an appliance).\n"
+              "\n",
+              out);
+    else
+        fputs("usage: shakedown [options]\n"
+              "       shakedown test [options] [--] CMD [ARG...]   "
+              "(see shakedown test --help)\n"
+              "       shakedown watch [options]\n"
+              "\n"
+              "A TLS server that fails on purpose: every scenario file "
+              "describes\n"
+              "one broken (or correct) TLS endpoint on its own port.\n"
+              "\n",
+              out);
     for (size_t i = 0; i < N_ARGS; i++)
-        usage_line(out, &args[i]);
-    fputs("\n"
-          "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad\n"
-          "scenario files (reported as file:line: message); with --check,\n"
-          "also 2 when a certificate is out of the dates its scenario says.\n",
-          out);
+        if (args[i].modes & mode)
+            usage_line(out, &args[i]);
+    if (mode == MODE_TEST)
+        fputs("\n"
+              "Grades: PASS; FAIL (a scenario that must fail accepted, or "
+              "one that\n"
+              "should succeed refused); INFO (it depends on the client: "
+              "what it did);\n"
+              "ERROR (no connection, not started, killed at --timeout); "
+              "SKIP (not\n"
+              "run). \"!\" marks an exit status that contradicts what the "
+              "server saw.\n"
+              "Exit status: 0 when nothing FAILs or ERRORs (with "
+              "--baseline: when\n"
+              "nothing changed), 1 otherwise, 2 for bad usage.\n",
+              out);
+    else
+        fputs("\n"
+              "Exit status: 0 success, 1 runtime failure, 2 bad usage or "
+              "bad\n"
+              "scenario files (reported as file:line: message); with "
+              "--check,\n"
+              "also 2 when a certificate is out of the dates its scenario "
+              "says.\n",
+              out);
 }
 
 static int add_path(struct options *o, char *v, struct diag *d)
@@ -292,9 +404,33 @@ static int set_protocol(struct options *o, char *v, struct diag *d)
 
 static int show_help(struct options *o, char *v, struct diag *d)
 {
-    (void)o, (void)v, (void)d;
-    usage(stdout);
+    (void)v, (void)d;
+    usage(stdout, o->mode);
     return ARG_DONE;
+}
+
+static int set_max_stall(struct options *o, char *v, struct diag *d)
+{
+    static const struct arg bound = {"max-stall", "S", ARG_INT, 0, 1, 86400,
+                                     NULL, NULL, MODE_ALL};
+    long n;
+    if (parse_number(&bound, v, &n, d) != 0)
+        return -1;
+    o->server.max_stall_s = (int)n;
+    o->stall_given = true;
+    return ARG_NEXT;
+}
+
+static int set_client(struct options *o, char *v, struct diag *d)
+{
+    char names[256];
+    if (catalogue_client_version(v, SCENARIO_GEN_BOOKWORM) == NULL) {
+        catalogue_clients(names, sizeof(names));
+        return diag_set(d, NULL, 0, "--client: \"%s\" is not one of the "
+                        "catalogue's clients: %s", v, names);
+    }
+    o->runner.client = v;
+    return ARG_NEXT;
 }
 
 static int show_version(struct options *o, char *v, struct diag *d)
@@ -342,54 +478,118 @@ static int apply(const struct arg *a, struct options *o, char *v,
     return ARG_NEXT;
 }
 
+static const char *mode_name(enum mode m)
+{
+    return m == MODE_TEST ? "shakedown test" : m == MODE_WATCH
+                                                   ? "shakedown watch"
+                                                   : "shakedown";
+}
+
+/* An option of another mode, by the name arg gives ("--list=x"). */
+static const struct arg *other_mode(const char *arg, enum mode mode)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    size_t n = strcspn(arg + 2, "=");
+    for (size_t i = 0; i < N_ARGS; i++)
+        if (!(args[i].modes & mode) && strlen(args[i].name) == n &&
+            strncmp(args[i].name, arg + 2, n) == 0)
+            return &args[i];
+    return NULL;
+}
+
 /* What getopt_long refused: ':' a value missing, '?' with one of ours an
  * unwanted value, else an option nobody knows. */
-static int refuse(int ch, const char *arg)
+static int refuse(int ch, const char *arg, enum mode mode)
 {
+    const struct arg *other = other_mode(arg, mode);
     if (ch == ':' && optopt >= ARG_BASE)
-        fprintf(stderr, "shakedown: --%s needs a value\n",
+        fprintf(stderr, "%s: --%s needs a value\n", mode_name(mode),
                 args[optopt - ARG_BASE].name);
     else if (optopt >= ARG_BASE)
-        fprintf(stderr, "shakedown: --%s takes no value\n",
+        fprintf(stderr, "%s: --%s takes no value\n", mode_name(mode),
                 args[optopt - ARG_BASE].name);
+    else if (other != NULL)
+        fprintf(stderr, "%s: --%s is not an option of %s\n",
+                mode_name(mode), other->name, mode_name(mode));
     else
-        fprintf(stderr, "shakedown: unknown option %s\n", arg);
-    fprintf(stderr, "Try 'shakedown --help'.\n");
+        fprintf(stderr, "%s: unknown option %s\n", mode_name(mode), arg);
+    fprintf(stderr, "Try '%s --help'.\n", mode_name(mode));
     return EXIT_USAGE;
+}
+
+/* The subcommand's own checks, once every option is read. */
+static int check_mode(int argc, char **argv, struct options *o)
+{
+    const char *me = mode_name(o->mode);
+    if (o->mode != MODE_TEST && optind < argc) {
+        fprintf(stderr, "%s: unexpected argument \"%s\"\n"
+                "Try '%s --help'.\n", me, argv[optind], me);
+        return EXIT_USAGE;
+    }
+    if (o->mode != MODE_SERVE && o->server.workers > 1) {
+        fprintf(stderr, "%s: --workers: grading follows every connection "
+                "on one loop; run without --workers\n", me);
+        return EXIT_USAGE;
+    }
+    if (o->mode == MODE_TEST) {
+        o->runner.argv = optind < argc ? argv + optind : NULL;
+        o->runner.argc = argc - optind;
+        if (o->runner.client == NULL && o->runner.argv == NULL) {
+            fprintf(stderr, "%s: no command to grade: give one after "
+                    "\"--\" (placeholders {url} {ca} ...), or --client "
+                    "NAME\nTry '%s --help'.\n", me, me);
+            return EXIT_USAGE;
+        }
+        if (o->runner.client != NULL && o->runner.argv != NULL) {
+            fprintf(stderr, "%s: --client %s and a command: give one of "
+                    "them\n", me, o->runner.client);
+            return EXIT_USAGE;
+        }
+        if (o->runner.client != NULL &&
+            (access("certs/ca.pem", R_OK) != 0 ||
+             access("tests/clients", R_OK) != 0)) {
+            fprintf(stderr, "%s: --client runs the catalogue's commands, "
+                    "which name certs/ca.pem and tests/clients/ from the "
+                    "project's top directory: run it from there (or give "
+                    "a command of your own)\n", me);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->list_format != CATALOGUE_TABLE && !o->list) {
+        fprintf(stderr, "shakedown: --json and --markdown go with --list\n");
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 /* Returns an exit code, or -1 to carry on with o filled in. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
     struct option longopts[N_ARGS + 1];
+    size_t n = 0;
     for (size_t i = 0; i < N_ARGS; i++)
-        longopts[i] = (struct option){args[i].name,
-                                      args[i].value ? required_argument
-                                                    : no_argument,
-                                      NULL, ARG_BASE + (int)i};
-    longopts[N_ARGS] = (struct option){NULL, 0, NULL, 0};
+        if (args[i].modes & o->mode)
+            longopts[n++] = (struct option){
+                args[i].name,
+                args[i].value ? required_argument : no_argument, NULL,
+                ARG_BASE + (int)i};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
     struct diag d;
     diag_clear(&d);
     int ch;
-    while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    /* test: the command starts at the first word that is no option. */
+    const char *shortopts = o->mode == MODE_TEST ? "+:" : ":";
+    while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (ch < ARG_BASE)
-            return refuse(ch, argv[optind - 1]);
+            return refuse(ch, argv[optind - 1], o->mode);
         int rc = apply(&args[ch - ARG_BASE], o, optarg, &d);
         if (rc < 0)
-            fprintf(stderr, "shakedown: %s\n", d.msg);
+            fprintf(stderr, "%s: %s\n", mode_name(o->mode), d.msg);
         if (rc != ARG_NEXT)
             return rc < 0 ? EXIT_USAGE : EXIT_OK;
     }
-    if (optind < argc) {
-        fprintf(stderr, "shakedown: unexpected argument \"%s\"\n"
-                "Try 'shakedown --help'.\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    if (o->list_format != CATALOGUE_TABLE && !o->list) {
-        fprintf(stderr, "shakedown: --json and --markdown go with --list\n");
-        return EXIT_USAGE;
-    }
-    return -1; /* carry on */
+    return check_mode(argc, argv, o);
 }
 
 static struct server_source source_of(const struct options *o)
@@ -493,6 +693,28 @@ static int serve(struct server *srv)
     return EXIT_OK;
 }
 
+/* test and watch: the trace goes to --trace FILE or nowhere, since
+ * stdout is theirs; then the runner or the scoreboard takes over. */
+static int run_mode(struct options *o, struct server *srv)
+{
+    FILE *trace = NULL;
+    if (o->trace_file != NULL &&
+        (trace = fopen(o->trace_file, "w")) == NULL) {
+        fprintf(stderr, "%s: --trace %s: %s\n", mode_name(o->mode),
+                o->trace_file, strerror(errno));
+        return EXIT_USAGE;
+    }
+    log_set_output(trace);
+    raise_fd_limit();
+    int rc = o->mode == MODE_TEST ? runner_run(srv, &o->runner)
+                                  : watch_run(srv, stdout);
+    uv_loop_close(uv_default_loop());
+    log_set_output(stderr);
+    if (trace != NULL)
+        fclose(trace);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -510,6 +732,22 @@ int main(int argc, char **argv)
     o.server.dashboard = DASHBOARD_LIMITS_DEFAULT;
     o.server.workers = 1;
     o.list_format = CATALOGUE_TABLE;
+    o.mode = MODE_SERVE;
+    if (argc > 1 && strcmp(argv[1], "test") == 0) {
+        /* Its own ports, its own quiet: nothing collides with a server
+         * already running, and the stalls end before a client's time. */
+        o.mode = MODE_TEST;
+        o.server.ephemeral = true;
+        o.server.dashboard_port = -1;
+        o.runner.jobs = 2 * (int)uv_available_parallelism();
+        o.runner.timeout_ms = 10000;
+    } else if (argc > 1 && strcmp(argv[1], "watch") == 0) {
+        o.mode = MODE_WATCH;
+    }
+    if (o.mode != MODE_SERVE) {
+        argc--;
+        argv++;
+    }
 
     /* A peer that resets while a write is queued must cost an EPIPE on
      * that connection, not the process. */
@@ -523,6 +761,8 @@ int main(int argc, char **argv)
         goto done;
     if (o.n_paths == 0)
         o.paths[o.n_paths++] = "scenarios";
+    if (o.mode == MODE_TEST && !o.stall_given)
+        o.server.max_stall_s = TEST_MAX_STALL_S;
     /* --check alone checks every file, whatever protocols it names. */
     o.server.any_protocol = o.check && !o.protocol_given;
 
@@ -554,8 +794,10 @@ int main(int argc, char **argv)
                    srv.n_entries, catalogue_count_unavailable(&srv.view) - broken,
                    broken, out_of_date);
             rc = broken || out_of_date ? EXIT_USAGE : EXIT_OK;
-        } else {
+        } else if (o.mode == MODE_SERVE) {
             rc = serve(&srv);
+        } else {
+            rc = run_mode(&o, &srv);
         }
     }
 free_server:

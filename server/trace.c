@@ -14,6 +14,13 @@
 #include "log.h"
 #include "tlsio.h"
 
+static const struct trace_observer *observer;
+
+void trace_set_observer(const struct trace_observer *o)
+{
+    observer = o;
+}
+
 static void ev_begin(struct log_ev *ev, const struct trace *t,
                      const char *event)
 {
@@ -33,6 +40,8 @@ void trace_accepted(const struct trace *t, int port)
                t->scenario->title, t->protocol ? ", over " : "",
                t->protocol ? t->protocol : "");
     log_ev_end(&ev);
+    if (observer != NULL && observer->accepted != NULL)
+        observer->accepted(observer->arg, t);
 }
 
 /* Appends "a, b, c" (at most max names, then "+N more") to out. */
@@ -315,10 +324,20 @@ static void trace_verdict(const struct trace *t, int sent, int received)
         if (s->outcomes & (1u << i))
             snprintf(shows + strlen(shows), sizeof(shows) - strlen(shows),
                      "%s%s", shows[0] ? ", " : "", scenario_outcome_name(i));
+    struct grade_input in = {o, t->handshake_done, t->http_status != 0,
+                             what, false, 0};
+    struct grade_result g;
+    grade_judge(s, &in, &g);
     struct log_ev ev;
     ev_begin(&ev, t, "verdict");
     log_ev_str(&ev, "outcome", scenario_outcome_name(o));
     log_ev_str(&ev, "explain", s->explain);
+    if (g.decided)
+        log_ev_bool(&ev, "accepted", g.accepted);
+    else
+        log_ev_str(&ev, "accepted", NULL); /* only the client can tell */
+    log_ev_str(&ev, "grade", grade_name(g.grade));
+    log_ev_str(&ev, "grade_why", g.why);
     if (s->outcomes != 0) {
         log_ev_bool(&ev, "expected", expected);
         log_ev_msg(&ev, "%s: %s \"%s\"%s%s%s. %s", what,
@@ -329,6 +348,10 @@ static void trace_verdict(const struct trace *t, int sent, int received)
         log_ev_msg(&ev, "%s. %s", what, s->explain);
     }
     log_ev_end(&ev);
+    if (observer != NULL && observer->verdict != NULL) {
+        struct trace_verdict v = {o, what, &g, sent, received};
+        observer->verdict(observer->arg, t, &v);
+    }
 }
 
 void trace_close(const struct trace *t, int sent, int received)

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "dialogue.h"
+#include "grade.h"
 #include "hello.h"
 #include "scenario.h"
 
@@ -24,6 +25,14 @@ enum trace_end {
     TRACE_END_PEER_FIN, /* the client closed first */
     TRACE_END_PEER_RST, /* the client reset */
     TRACE_END_TIMEOUT   /* a timer ran out; we sent RST */
+};
+
+/* How a connection ended, as its verdict says it. */
+struct trace_verdict {
+    enum scenario_outcome outcome;
+    const char *saw; /* the outcome in words */
+    const struct grade_result *grade; /* from the server's side alone */
+    int alert_sent, alert_received;   /* -1: none */
 };
 
 /* What the trace knows of one connection. The connection fills it in as
@@ -43,7 +52,20 @@ struct trace {
     enum trace_end end;
     uint64_t bytes_in;
     uint64_t bytes_out;
+    int port; /* the listener's */
 };
+
+/* Whoever else hears of every connection (the runner, the scoreboard):
+ * at the accept and with its verdict, on the loop the connection lives
+ * on, so with one loop only (the server refuses --workers then). */
+struct trace_observer {
+    void (*accepted)(void *arg, const struct trace *t);
+    void (*verdict)(void *arg, const struct trace *t,
+                    const struct trace_verdict *v);
+    void *arg;
+};
+/* NULL: nobody. */
+void trace_set_observer(const struct trace_observer *o);
 
 void trace_accepted(const struct trace *t, int port);
 void trace_hello(const struct trace *t, const struct hello *h);
