@@ -59,7 +59,7 @@ packages=(
   build-essential cmake pkg-config libuv1-dev libinih-dev libcmocka-dev
   libnghttp2-dev nghttp2-client python3-grpcio postgresql-client mariadb-client
   openssl curl gnutls-bin python3 autoconf automake libtool dpkg-dev
-  faketime nmap
+  faketime nmap wget python3-junitparser python3-pytest
 )
 [ "$system_wolfssl" -eq 1 ] && packages+=(libwolfssl-dev)
 if [ "$browser" -eq 1 ]; then

@@ -231,6 +231,11 @@ static void tile(struct page *p, const struct entry *e,
             "</span>; expected: <span class=\"expected\">%s</span></p>",
          available ? "not checked yet" : "not served",
          chromium == NULL ? "no Chromium expectation" : expect);
+    /* The scoreboard: the last connection any client made, graded by
+     * what the server saw (the verdict events' "grade"). */
+    put(p, "<p class=\"score\" data-grade=\"none\">Last connection: "
+           "<span class=\"grade\">none yet</span> <span class=\"why\">"
+           "</span></p>");
     put(p, "</article>\n");
 }
 
@@ -313,6 +318,10 @@ static void header(struct page *p, const struct catalogue_view *srv)
     protocols(p, srv);
     put(p, "<p id=\"summary\" data-done=\"false\" data-expected=\"0\" "
            "data-checked=\"0\">Checking what this browser does…</p>"
+           "<p id=\"scoreboard\" data-pass=\"0\" data-fail=\"0\" "
+           "data-info=\"0\">Scoreboard: no client has connected yet (each "
+           "tile grades the last connection any client made: a phone, an "
+           "appliance, this browser).</p>"
            "<p class=\"legend\"><span class=\"intent-fail\">must fail</span> "
            "<span class=\"intent-succeed\">should succeed</span> "
            "<span class=\"intent-depends\">depends on the client</span></p>"

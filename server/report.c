@@ -43,6 +43,11 @@ static void exit_text(const struct test_result *r, char *out, size_t size)
         snprintf(out, size, "%d", r->exit_status);
 }
 
+static void put(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
 static const char *intent_of(const struct test_result *r)
 {
     return grade_intent_name(grade_intent(r->s));
@@ -363,7 +368,7 @@ static void xml_attr(struct buf *b, const char *name, const char *value)
     char *v = clean_text(value, strlen(value), true);
     xml_printf(b, " %s=\"", name);
     xml_escaped(b, v ? v : "");
-    buf_append(b, "\"", 1);
+    put(b, "\"");
     free(v);
 }
 
@@ -372,11 +377,11 @@ static void junit_case(struct buf *b, const struct test_result *r)
     char classname[64], secs[32];
     snprintf(classname, sizeof(classname), "shakedown.%s", r->s->category);
     snprintf(secs, sizeof(secs), "%.3f", (double)r->ms / 1000.0);
-    buf_append(b, "    <testcase", 13);
+    put(b, "    <testcase");
     xml_attr(b, "name", r->s->name);
     xml_attr(b, "classname", classname);
     xml_attr(b, "time", secs);
-    buf_append(b, ">\n", 2);
+    put(b, ">\n");
     const char *tag = r->grade == GRADE_FAIL    ? "failure"
                       : r->grade == GRADE_ERROR ? "error"
                       : r->grade == GRADE_SKIP  ? "skipped"
@@ -386,7 +391,7 @@ static void junit_case(struct buf *b, const struct test_result *r)
         xml_attr(b, "message", r->why);
         xml_attr(b, "type", grade_name(r->grade));
         if (r->grade == GRADE_SKIP) {
-            buf_append(b, "/>\n", 3);
+            put(b, "/>\n");
         } else {
             char body[4096], ex[16];
             exit_text(r, ex, sizeof(ex));
@@ -399,25 +404,25 @@ static void junit_case(struct buf *b, const struct test_result *r)
                      r->inconsistent ? "\ninconsistent: the exit status "
                                        "contradicts what the server saw"
                                      : "");
-            buf_append(b, ">", 1);
+            put(b, ">");
             xml_text(b, body, strlen(body));
             xml_printf(b, "</%s>\n", tag);
         }
     }
     if (r->grade == GRADE_INFO) {
-        buf_append(b, "      <properties><property name=\"behaviour\"", 45);
+        put(b, "      <properties><property name=\"behaviour\"");
         xml_attr(b, "value", r->why);
-        buf_append(b, "/></properties>\n", 16);
+        put(b, "/></properties>\n");
     }
-    buf_append(b, "      <system-out>", 18);
+    put(b, "      <system-out>");
     xml_text(b, buf_head(&r->output), buf_pending(&r->output));
     if (r->output_bytes > buf_pending(&r->output))
         xml_printf(b, "\n[%llu more bytes of output not kept]",
                    (unsigned long long)(r->output_bytes -
                                         buf_pending(&r->output)));
-    buf_append(b, "</system-out>\n      <system-err>", 32);
+    put(b, "</system-out>\n      <system-err>");
     xml_text(b, buf_head(&r->events_text), buf_pending(&r->events_text));
-    buf_append(b, "</system-err>\n    </testcase>\n", 30);
+    put(b, "</system-err>\n    </testcase>\n");
 }
 
 int report_junit(const struct test_run *run, const char *path, struct diag *d)
@@ -439,12 +444,12 @@ int report_junit(const struct test_run *run, const char *path, struct diag *d)
                run->n, run->counts[GRADE_FAIL], run->counts[GRADE_ERROR],
                run->counts[GRADE_SKIP], run->seconds, when);
     xml_attr(&b, "hostname", host);
-    buf_append(&b, ">\n    <properties>\n", 19);
+    put(&b, ">\n    <properties>\n");
     struct buf cmd;
     buf_init(&cmd);
     for (int i = 0; run->argv != NULL && i < run->argc; i++) {
         if (i)
-            buf_append(&cmd, " ", 1);
+            put(&cmd, " ");
         buf_append(&cmd, run->argv[i], strlen(run->argv[i]));
     }
     buf_append(&cmd, "", 1);
@@ -455,16 +460,16 @@ int report_junit(const struct test_run *run, const char *path, struct diag *d)
         {"shakedown", SHAKEDOWN_VERSION},
         {"wolfssl", tlsio_library_version()}};
     for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
-        buf_append(&b, "      <property", 15);
+        put(&b, "      <property");
         xml_attr(&b, "name", props[i][0]);
         xml_attr(&b, "value", props[i][1]);
-        buf_append(&b, "/>\n", 3);
+        put(&b, "/>\n");
     }
     buf_free(&cmd);
-    buf_append(&b, "    </properties>\n", 18);
+    put(&b, "    </properties>\n");
     for (size_t i = 0; i < run->n; i++)
         junit_case(&b, &run->results[i]);
-    buf_append(&b, "  </testsuite>\n</testsuites>\n", 29);
+    put(&b, "  </testsuite>\n</testsuites>\n");
     int rc = write_file(path, &b, d);
     buf_free(&b);
     return rc;
@@ -482,15 +487,15 @@ int baseline_write(const struct test_run *run, const char *path,
     xml_printf(&b, "# shakedown test baseline, written %s by shakedown %s "
                "(wolfSSL %s) over %s\n", when, SHAKEDOWN_VERSION,
                tlsio_library_version(), run->protocol);
-    buf_append(&b, "# client:", 9);
+    put(&b, "# client:");
     if (run->client != NULL)
         xml_printf(&b, " --client %s", run->client);
     for (int i = 0; run->argv != NULL && i < run->argc; i++)
         xml_printf(&b, " %s", run->argv[i]);
-    buf_append(&b, "\n", 1);
-    buf_append(&b, "# Compared on grade and behaviour; the outcome is "
-               "for people. Edit a line to accept a change.\n", 96);
-    buf_append(&b, "# scenario\tgrade\tbehaviour\toutcome\n", 35);
+    put(&b, "\n");
+    put(&b, "# Compared on grade and behaviour; the outcome is for people. "
+            "Edit a line to accept a change.\n");
+    put(&b, "# scenario\tgrade\tbehaviour\toutcome\n");
     for (size_t i = 0; i < run->n; i++) {
         const struct test_result *r = &run->results[i];
         xml_printf(&b, "%s\t%s\t%s\t%s\n", r->s->name, grade_name(r->grade),

@@ -31,7 +31,10 @@
 #include "report.h"
 #include "trace.h"
 
-#define OUTPUT_KEPT (64 * 1024)  /* of a client's output */
+/* Of a client's output, the first and the last bytes are kept: where
+ * it says what it is, and where it says how it ended. */
+#define OUTPUT_HEAD (32 * 1024)
+#define OUTPUT_TAIL (32 * 1024)
 #define EVENTS_KEPT (128 * 1024) /* of a scenario's trace, per format */
 #define SETTLE_TICK_MS 25
 /* After the client exits: how long a connection may take to close, and
@@ -53,6 +56,8 @@ struct job {
     char start_error[256];
     uint64_t t0, exited_at;
     char **env;
+    char *tail; /* a ring of OUTPUT_TAIL bytes, once the head is full */
+    size_t tail_at;
 };
 
 struct runner {
@@ -393,7 +398,9 @@ static void grade_result(struct job *j)
         else
             snprintf(how, sizeof(how), "exited %d", res->exit_status);
         set_grade(res, GRADE_ERROR, "the command made no connection to "
-                  "port %d (%s) and %s", res->port, res->url, how);
+                  "port %d (%s) and %s%s", res->port, res->url, how,
+                  res->left_children ? "; it left processes running: "
+                                       "killed" : "");
         return;
     }
     if (res->decisive == NULL) {
@@ -409,6 +416,9 @@ static void grade_result(struct job *j)
     struct grade_result g;
     grade_judge(res->s, &in, &g);
     res->grade = g.grade;
+    if (res->left_children)
+        snprintf(g.why + strlen(g.why), sizeof(g.why) - strlen(g.why),
+                 " (it left processes running when it exited: killed)");
     res->inconsistent = g.inconsistent;
     res->accepted = g.accepted;
     res->decided = g.decided;
@@ -418,6 +428,7 @@ static void grade_result(struct job *j)
 /* ---- running ------------------------------------------------------------ */
 
 static void start_next(struct runner *r);
+static void join_output(struct job *j);
 
 static void on_job_handle_closed(uv_handle_t *h)
 {
@@ -435,6 +446,7 @@ static void finish(struct job *j)
     if (j->state == JOB_DONE || j->res->grade != GRADE_COUNT)
         return;
     j->res->ms = uv_now(j->r->loop) - j->t0;
+    join_output(j);
     grade_result(j);
     uv_timer_stop(&j->timer);
     uv_close((uv_handle_t *)&j->timer, on_job_handle_closed);
@@ -510,10 +522,39 @@ static void on_output(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
         return;
     }
     res->output_bytes += (uint64_t)n;
-    size_t room = OUTPUT_KEPT - buf_pending(&res->output);
+    size_t room = OUTPUT_HEAD - buf_pending(&res->output);
     size_t take = (size_t)n < room ? (size_t)n : room;
     if (take > 0)
         buf_append(&res->output, b->base, take);
+    if (take == (size_t)n)
+        return;
+    if (j->tail == NULL && (j->tail = malloc(OUTPUT_TAIL)) == NULL)
+        return;
+    for (size_t i = take; i < (size_t)n; i++) {
+        j->tail[j->tail_at % OUTPUT_TAIL] = b->base[i];
+        j->tail_at++;
+    }
+}
+
+/* The head, what was left out, and the tail, in order. */
+static void join_output(struct job *j)
+{
+    struct test_result *res = j->res;
+    if (j->tail == NULL)
+        return;
+    size_t kept = j->tail_at < OUTPUT_TAIL ? j->tail_at : OUTPUT_TAIL;
+    uint64_t skipped = res->output_bytes - buf_pending(&res->output) - kept;
+    if (skipped > 0) {
+        char gap[96];
+        int n = snprintf(gap, sizeof(gap), "\n[... %llu bytes not kept "
+                         "...]\n", (unsigned long long)skipped);
+        buf_append(&res->output, gap, (size_t)n);
+    }
+    size_t start = j->tail_at - kept;
+    for (size_t i = 0; i < kept; i++)
+        buf_append(&res->output, &j->tail[(start + i) % OUTPUT_TAIL], 1);
+    free(j->tail);
+    j->tail = NULL;
 }
 
 static void cannot_start(struct job *j, const char *fmt, ...)
@@ -702,6 +743,7 @@ static void teardown(struct runner *r)
         struct test_result *res = &r->run.results[i];
         free_strings(res->argv);
         free_strings(r->jobs[i].env);
+        free(r->jobs[i].tail);
         buf_free(&res->output);
         buf_free(&res->events_json);
         buf_free(&res->events_text);

@@ -110,8 +110,8 @@ static void on_verdict(void *arg, const struct trace *t,
         w->dirty = true;
         return;
     }
-    fprintf(w->out, "%s: %s (%s; from %s)\n", sc->name, grade_name(sc->grade),
-            sc->why, sc->peer);
+    fprintf(w->out, "%s: %s from %s: %s\n", sc->name, grade_name(sc->grade),
+            sc->peer, sc->why);
     fflush(w->out);
 }
 

@@ -55,6 +55,26 @@ async function checkAll() {
   summarise(true);
 }
 
+// The scoreboard: every verdict carries the server's grade of that
+// connection (PASS, FAIL, INFO: what shakedown watch shows), and the tile
+// keeps the last one.
+function score(tile, e) {
+  const p = tile.querySelector(".score");
+  if (!p || !e.grade) return;
+  p.dataset.grade = e.grade;
+  p.querySelector(".grade").textContent = e.grade;
+  p.querySelector(".why").textContent = e.grade_why || "";
+  const count = (g) =>
+    document.querySelectorAll('.score[data-grade="' + g + '"]').length;
+  const board = document.getElementById("scoreboard");
+  const [pass, fail, info] = ["PASS", "FAIL", "INFO"].map(count);
+  board.dataset.pass = String(pass);
+  board.dataset.fail = String(fail);
+  board.dataset.info = String(info);
+  board.textContent = "Scoreboard of the last connection to each scenario: " +
+    pass + " PASS, " + fail + " FAIL, " + info + " INFO.";
+}
+
 // The live stream. A network error makes the browser reconnect by itself;
 // a refusal (the server already serves its --dashboard-max-streams) closes
 // the EventSource for good, so the page asks why and tries again later.
@@ -106,6 +126,7 @@ function follow() {
     const tile = document.querySelector(
       '.tile[data-scenario="' + CSS.escape(e.scenario || "") + '"]');
     if (tile && e.event === "verdict") {
+      score(tile, e);
       tile.classList.add("flash");
       setTimeout(() => tile.classList.remove("flash"), 1500);
     }

@@ -251,6 +251,7 @@ async function checkDashboard(a, browser, scenarios, server, tally) {
         console.log('     dashboard: live checks took ' +
             ((Date.now() - started) / 1000).toFixed(1) + ' s');
         await compareTiles(page, scenarios, server, tally);
+        await checkScoreboard(page, server, tally);
         const stream = await page.$eval('#stream', (el) => el.dataset.state)
             .catch(() => '(no #stream element)');
         if (stream === 'open')
@@ -342,6 +343,39 @@ async function compareTiles(page, scenarios, server, tally) {
         tally.fail('dashboard summary: ' + JSON.stringify(summary),
             ['expected data-done="true", data-expected="' + want +
                 '" and data-checked="' + want + '"']);
+}
+
+// The scoreboard: a connection made now (the page's own fetch) must come
+// back on the live stream as a graded verdict on its tile.
+async function checkScoreboard(page, server, tally) {
+    const ports = new Map(server.ports.scenarios.map((s) => [s.name, s.port]));
+    for (const [name, want] of [['valid', 'PASS'], ['expired', 'PASS']]) {
+        if (!ports.has(name)) {
+            tally.fail('scoreboard: no port for "' + name + '" in the ports file');
+            continue;
+        }
+        const tile = 'article.tile[data-scenario="' + name + '"] .score';
+        await page.evaluate((url) => fetch(url, { mode: 'cors', cache: 'no-store' })
+            .catch(() => null), 'https://localhost:' + ports.get(name) + '/shakedown-probe');
+        try {
+            await page.waitForSelector(tile + '[data-grade="' + want + '"]',
+                { state: 'attached', timeout: 10000 });
+            const text = await page.$eval(tile, (el) => el.textContent.trim());
+            tally.ok('scoreboard ' + name + ': ' + text);
+        } catch (e) {
+            const got = await page.$eval(tile, (el) => el.dataset.grade + ': ' +
+                el.textContent.trim()).catch(() => '(no .score element)');
+            tally.fail('scoreboard ' + name + ': not graded ' + want + ' within 10 s',
+                ['the tile says ' + got]);
+        }
+    }
+    const board = await page.$eval('#scoreboard', (el) => ({
+        pass: Number(el.dataset.pass), text: el.textContent.trim() }))
+        .catch(() => null);
+    if (board && board.pass >= 2)
+        tally.ok('scoreboard: ' + board.text);
+    else
+        tally.fail('scoreboard: ' + JSON.stringify(board), ['expected data-pass >= 2']);
 }
 
 // A second server whose one event stream is taken: the page must say the
