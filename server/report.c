@@ -82,8 +82,9 @@ void report_summary(const struct test_run *run, FILE *out)
     size_t odd = 0;
     for (size_t i = 0; i < run->n; i++)
         odd += run->results[i].inconsistent;
-    fprintf(out, "shakedown test: %zu scenarios: %zu PASS, %zu FAIL, %zu "
+    fprintf(out, "shakedown test: %zu scenario%s: %zu PASS, %zu FAIL, %zu "
             "INFO, %zu ERROR, %zu SKIP in %.1f s", run->n,
+            run->n == 1 ? "" : "s",
             run->counts[GRADE_PASS], run->counts[GRADE_FAIL],
             run->counts[GRADE_INFO], run->counts[GRADE_ERROR],
             run->counts[GRADE_SKIP], run->seconds);
@@ -587,7 +588,7 @@ int baseline_compare(const struct test_run *run, const char *path, FILE *out,
             if (strcmp(v[k].name, r->s->name) == 0)
                 was = &v[k];
         if (was == NULL) {
-            xml_printf(&b, "  %s: new (not in the baseline): %s, %s: %s\n",
+            xml_printf(&b, "  %s: new (not in the baseline): %s (%s): %s\n",
                        r->s->name, grade_name(r->grade), report_behaviour(r),
                        r->why);
             changes++;

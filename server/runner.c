@@ -67,6 +67,7 @@ struct runner {
     struct test_run run;
     struct job *jobs;
     size_t next, running, done;
+    size_t *order; /* of the jobs: the slow ones first */
     uint64_t t0;
     uv_signal_t sigint;
     char ca[PATH_MAX], client_cert[PATH_MAX], client_key[PATH_MAX];
@@ -227,7 +228,9 @@ static char **command_for(struct runner *r, struct test_result *res,
     }
     argv = calloc(4, sizeof(*argv));
     if (argv != NULL) {
-        argv[0] = strdup("/bin/sh");
+        /* The catalogue's commands are bash: some read a request from
+         * a process substitution, < <(...). */
+        argv[0] = strdup("/bin/bash");
         argv[1] = strdup("-c");
         argv[2] = strdup(cmd);
     }
@@ -637,7 +640,7 @@ static void start_next(struct runner *r)
 {
     while (!r->interrupted && r->running < (size_t)r->o->jobs &&
            r->next < r->run.n) {
-        struct job *j = &r->jobs[r->next++];
+        struct job *j = &r->jobs[r->order[r->next++]];
         if (j->state == JOB_WAITING && j->res->grade == GRADE_COUNT)
             start_job(r, j);
     }
@@ -718,6 +721,19 @@ static int setup(struct runner *r, struct server *srv,
     if (r->run.results == NULL || r->jobs == NULL)
         return -1;
     r->run.n = srv->n_entries;
+    r->order = calloc(srv->n_entries ? srv->n_entries : 1, sizeof(*r->order));
+    if (r->order == NULL)
+        return -1;
+    /* A stall or a drip takes its whole bound: started first, they run
+     * beside the quick ones instead of after them. */
+    size_t k = 0;
+    for (int slow = 1; slow >= 0; slow--)
+        for (size_t i = 0; i < srv->n_entries; i++) {
+            enum scenario_action_kind a =
+                srv->entries[i]->scenario->fault.action.kind;
+            if ((a == SCENARIO_STALL || a == SCENARIO_DRIP) == (slow == 1))
+                r->order[k++] = i;
+        }
     for (size_t i = 0; i < srv->n_entries; i++) {
         struct test_result *res = &r->run.results[i];
         const struct entry *e = srv->entries[i];
@@ -751,6 +767,7 @@ static void teardown(struct runner *r)
     }
     free(r->run.results);
     free(r->jobs);
+    free(r->order);
 }
 
 static int write_reports(struct runner *r)
