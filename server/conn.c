@@ -136,6 +136,13 @@ static void finish(struct conn *c, const char *reason, enum trace_end end)
         close_handles(c, end != TRACE_END_PEER_RST);
         return;
     }
+    if (c->drip_left > 0 && c->out_allowed != SIZE_MAX) {
+        /* A drip ends with what it holds back unsent, as at its time
+         * limit: the flush would otherwise wait for ticks that are
+         * stopped, and the close for the linger timer. */
+        buf_reset(&c->enc_out);
+        c->out_allowed = SIZE_MAX;
+    }
     c->state = CONN_CLOSING;
     /* A client that never reads must not hold the flush for ever. */
     uv_timer_start(&c->timer, on_timer, c->pool->limits.linger_ms, 0);
