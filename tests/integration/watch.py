@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 
+from server_process import wait_for
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CURL = "/usr/bin/curl"
 failures = []
@@ -24,15 +26,6 @@ def check(ok, what, detail=""):
         if detail:
             print("      " + detail.replace("\n", "\n      "))
         failures.append(what)
-
-
-def wait_for(predicate, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def curl(port, *args):
