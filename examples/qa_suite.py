@@ -91,6 +91,20 @@ CERTIFICATE = {
     "wrong-eku":            (VERIFY, "unsuitable certificate purpose"),
     # The certificate verifies, but the server cannot prove it holds its key.
     "key-mismatch":         (TLS, "BAD_SIGNATURE"),
+    "rsa512":               (VERIFY, "EE certificate key too weak"),
+    "sha1-intermediate":    (VERIFY, "CA signature digest algorithm too weak"),
+    "10000-sans":           (TLS, "EXCESSIVE_MESSAGE_SIZE"),
+    "rsa-pss-leaf":         (TLS, "WRONG_SIGNATURE_TYPE"),
+    "intermediate-no-keycertsign":       (VERIFY, "invalid CA certificate"),
+    "intermediate-no-basic-constraints": (VERIFY, "invalid CA certificate"),
+    "pathlen-exceeded":           (VERIFY, "path length constraint exceeded"),
+    "name-constraints-permitted": (VERIFY, "permitted subtree violation"),
+    "name-constraints-excluded":  (VERIFY, "excluded subtree violation"),
+    "unknown-critical-extension": (VERIFY, "unhandled critical extension"),
+    # A third element is the name to ask for, where the scenario needs one.
+    "ip-without-ip-san": (VERIFY, "IP address mismatch", "127.0.0.1"),
+    "ip-in-dns-san":     (VERIFY, "IP address mismatch", "127.0.0.1"),
+    "wildcard-depth":    (VERIFY, "Hostname mismatch", "b.c.a.shakedown.test"),
 }
 
 # Python's default context offers TLS 1.2 and 1.3 only.
@@ -110,6 +124,8 @@ CIPHER = {
     "dh-512":           (TLS, "DH_KEY_TOO_SMALL"),
     "static-rsa":       (TLS, HANDSHAKE_FAILURE),  # no forward secrecy offered
     "no-common-cipher": (TLS, HANDSHAKE_FAILURE),
+    "rc4-md5":          (TLS, HANDSHAKE_FAILURE),
+    "dh480":            (TLS, "BAD_DH_VALUE"),
 }
 
 # This client has no client certificate, so every server that demands one
@@ -138,11 +154,25 @@ TRANSPORT = {
     "reset-after-server-hello": (RESET, "Connection reset by peer"),
     "close-mid-certificate":    (EOF, "EOF"),
     "drip-handshake":           (TIMED_OUT, "The handshake operation timed out"),
-    "alert-internal-error":     (TLS, "TLSV1_ALERT_INTERNAL_ERROR"),
     "plaintext-http":           (TLS, "WRONG_VERSION_NUMBER"),
     "garbage-response":         (TLS, "WRONG_VERSION_NUMBER"),
     "stall-after-handshake":    (TIMED_OUT, "The read operation timed out"),
 }
+
+# A fatal alert instead of a ServerHello: OpenSSL names each one ("sslv3
+# alert unexpected message" in 3.0, "ssl/tls alert ..." in 3.5).
+ALERT = {"alert-" + name.replace(" ", "-").replace("cancelled", "canceled"):
+         (TLS, ("alert " if not name.startswith(("unrecognized", "bad certificate status"))
+                else "") + name)
+         for name in ("unexpected message", "handshake failure", "bad certificate",
+                      "unsupported certificate", "certificate revoked",
+                      "certificate expired", "certificate unknown", "illegal parameter",
+                      "unknown ca", "access denied", "decode error", "decrypt error",
+                      "protocol version", "insufficient security", "internal error",
+                      "inappropriate fallback", "user cancelled", "missing extension",
+                      "unrecognized name", "bad certificate status response",
+                      "unknown psk identity", "certificate required",
+                      "no application protocol")}
 
 # This client offers no ALPN; a server that speaks only another protocol
 # refuses a ClientHello without it too (alert 120).
@@ -151,7 +181,7 @@ ALPN = {
 }
 
 MUST_FAIL = {**CERTIFICATE, **PROTOCOL, **CIPHER, **CLIENT_CERT, **SNI, **TRANSPORT,
-             **ALPN}
+             **ALERT, **ALPN}
 
 # What this client refuses although Debian's default context accepts it,
 # because it pins CPython's suites (CIPHERS above): Debian's python3 offers
@@ -302,9 +332,9 @@ class QASuite(unittest.TestCase):
         return response
 
     def check_family(self, table):
-        for name, (error, reason) in table.items():
+        for name, (error, reason, *host) in table.items():
             with self.subTest(scenario=name):
-                self.assertRejected(name, error, reason)
+                self.assertRejected(name, error, reason, *host)
 
     # -- what must work ---------------------------------------------------
 
@@ -337,6 +367,9 @@ class QASuite(unittest.TestCase):
 
     def test_transport_faults_fail_cleanly(self):
         self.check_family(TRANSPORT)
+
+    def test_alerts_are_reported(self):
+        self.check_family(ALERT)
 
     # -- keep the tables honest -------------------------------------------
 

@@ -58,7 +58,7 @@ sources_for() {
     ftp) echo server/ftp.c server/line.c server/dialogue.c server/buf.c ;;
     mysql) echo server/mysql.c server/line.c server/dialogue.c server/buf.c ;;
     postgres) echo server/postgres.c server/dialogue.c server/buf.c ;;
-    scenario) echo server/scenario.c server/suites.c server/alert.c server/diag.c \
+    scenario) echo server/scenario.c server/family.c server/hello.c server/suites.c server/alert.c server/diag.c \
                    server/protocol.c server/http.c server/buf.c ;;
   esac
 }

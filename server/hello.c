@@ -312,6 +312,32 @@ void hello_version_name(uint16_t v, char *out, size_t size)
     }
 }
 
+/* The named groups a server can be configured with (RFC 8446 section
+ * 4.2.7, RFC 7919), in the order hello_group_lookup lists them. */
+static const uint16_t known_groups[] = {29, 30, 23, 24, 25,
+                                        256, 257, 258, 259, 260};
+
+int hello_group_lookup(const char *name)
+{
+    for (size_t i = 0; i < sizeof(known_groups) / sizeof(known_groups[0]); i++)
+        if (strcmp(hello_group_name(known_groups[i]), name) == 0)
+            return known_groups[i];
+    return -1;
+}
+
+void hello_group_list(char *out, size_t size)
+{
+    size_t used = 0;
+    if (size > 0)
+        out[0] = '\0';
+    for (size_t i = 0; i < sizeof(known_groups) / sizeof(known_groups[0]) &&
+                       used < size;
+         i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                 i ? ", " : "",
+                                 hello_group_name(known_groups[i]));
+}
+
 const char *hello_group_name(uint16_t g)
 {
     switch (g) {

@@ -57,6 +57,10 @@ uint16_t hello_max_version(const struct hello *h);
 void hello_version_name(uint16_t v, char *out, size_t size);
 /* "x25519", "secp256r1", ... or NULL. */
 const char *hello_group_name(uint16_t g);
+/* The IANA id of a group a server can be set to ("x25519": 29), or -1. */
+int hello_group_lookup(const char *name);
+/* "x25519, x448, secp256r1, ...": the names hello_group_lookup knows. */
+void hello_group_list(char *out, size_t size);
 bool hello_is_grease(uint16_t v);
 
 #endif

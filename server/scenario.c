@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 
 #include "alert.h"
+#include "family.h"
+#include "hello.h"
 #include "suites.h"
 
 enum section {
@@ -66,7 +68,7 @@ enum {
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
-    "client-cert", "sni", "alpn", "transport", "dialogue"};
+    "client-cert", "sni", "alpn", "transport", "dialogue", "alert"};
 
 struct loader;
 struct key_spec;
@@ -706,6 +708,35 @@ static int add_sni_name(struct loader *l, const struct key_spec *k,
     return 0;
 }
 
+static int add_group(struct loader *l, const struct key_spec *k, void *ctx,
+                     const char *item)
+{
+    struct scenario *s = ctx;
+    int id = hello_group_lookup(item);
+    if (id < 0) {
+        char known[256];
+        hello_group_list(known, sizeof(known));
+        return fail(l, "%s %s: unknown group \"%s\" (known: %s)",
+                    section_label(l), k->key, item, known);
+    }
+    for (int i = 0; i < s->n_groups; i++)
+        if (s->groups[i] == id)
+            return fail(l, "%s %s lists \"%s\" twice", section_label(l),
+                        k->key, item);
+    if (s->n_groups == SCENARIO_MAX_GROUPS)
+        return fail(l, "%s %s lists more than %d groups", section_label(l),
+                    k->key, SCENARIO_MAX_GROUPS);
+    s->groups[s->n_groups++] = (uint16_t)id;
+    return 0;
+}
+
+static int parse_groups(struct loader *l, const struct key_spec *k,
+                        void *field, const char *value)
+{
+    (void)field;
+    return for_each_item(l, k, value, add_group, l->s);
+}
+
 static int parse_sni_names(struct loader *l, const struct key_spec *k,
                            void *field, const char *value)
 {
@@ -802,6 +833,7 @@ static const struct key_spec keys[] = {
 
     {SEC_TLS, "versions", parse_versions, S(min_version)},
     {SEC_TLS, "ciphers", parse_ciphers, S(ciphers)},
+    {SEC_TLS, "groups", parse_groups, S(groups)},
     {SEC_TLS, "cert", parse_stem, S(identity.cert)},
     {SEC_TLS, "key", parse_stem, S(identity.key)},
     {SEC_TLS, "chain", parse_chain, S(identity.chain)},
@@ -1130,6 +1162,22 @@ static int split_qualifier(struct loader *l, const char *name, char *key,
                 "bookworm, trixie)", section_label(l), name, at + 1);
 }
 
+/* A long suite list goes on over indented lines: each continues the
+ * list, as if joined with ':'. */
+static int append_ciphers(struct loader *l, const struct key_spec *k,
+                          char *field, const char *value)
+{
+    char joined[sizeof(((struct scenario *)0)->ciphers)];
+    size_t have = strlen(field);
+    bool colon = have > 0 && field[have - 1] != ':' && value[0] != ':';
+    int n = snprintf(joined, sizeof(joined), "%s%s%s", field, colon ? ":" : "",
+                     value);
+    if (n < 0 || (size_t)n >= k->size)
+        return fail(l, "%s %s is too long (at most %zu characters)",
+                    section_label(l), k->key, k->size - 1);
+    return parse_ciphers(l, k, field, joined);
+}
+
 static unsigned result_bit(const struct key_spec *k)
 {
     if (k->parse == parse_exit)
@@ -1208,9 +1256,11 @@ static int on_key(void *user, const char *section, const char *qualified,
     if (l->continuation) {
         if (k->parse == parse_result_text)
             return append_result_text(l, k, value) == 0;
+        if (k->parse == parse_ciphers)
+            return append_ciphers(l, k, base + k->offset, value) == 0;
         if (k->parse != parse_text)
-            return fail(l, "%s %s: only text values such as explain may "
-                        "continue on an indented line",
+            return fail(l, "%s %s: only text values such as explain, and "
+                        "ciphers, may continue on an indented line",
                         section_label(l), qualified) == 0;
         return append_continuation(l, k, base + k->offset, value) == 0;
     }
@@ -1420,8 +1470,8 @@ static int set_push(struct scenario_set *set, const struct scenario *s)
     return 0;
 }
 
-int scenario_load_string(struct scenario_set *set, const char *text,
-                         const char *filename, struct diag *d)
+static int load_one(struct scenario_set *set, const char *text,
+                    const char *filename, struct diag *d)
 {
     struct scenario *s = malloc(sizeof(*s));
     struct loader *l = calloc(1, sizeof(*l));
@@ -1459,6 +1509,39 @@ done:
         scenario_unref(s);
     free(s);
     return rc;
+}
+
+struct family_load {
+    struct scenario_set *set;
+    const char *file;
+};
+
+static int load_member(void *arg, const char *text, const char *member,
+                       int member_line, struct diag *d)
+{
+    struct family_load *fl = arg;
+    if (load_one(fl->set, text, fl->file, d) == 0)
+        return 0;
+    size_t n = strlen(d->msg);
+    snprintf(d->msg + n, sizeof(d->msg) - n,
+             " (in the expansion for [member.%s], line %d)", member,
+             member_line);
+    return -1;
+}
+
+int scenario_load_string(struct scenario_set *set, const char *text,
+                         const char *filename, struct diag *d)
+{
+    if (!family_is(text))
+        return load_one(set, text, filename, d);
+    /* A family loads whole or not at all. */
+    size_t before = set->count;
+    struct family_load fl = {set, filename};
+    if (family_expand(text, filename, load_member, &fl, d) == 0)
+        return 0;
+    while (set->count > before)
+        scenario_unref(&set->items[--set->count]);
+    return -1;
 }
 
 int scenario_load_file(struct scenario_set *set, const char *path,

@@ -8,12 +8,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "protocol.h"
 
 #define SCENARIO_STEM_MAX 64
 #define SCENARIO_MAX_CHAIN 8
+#define SCENARIO_MAX_GROUPS 10
 #define SCENARIO_MAX_SNI 8
 #define SCENARIO_MAX_EXPECT 128
 #define SCENARIO_MAX_ALPN 8
@@ -179,6 +181,10 @@ struct scenario {
     enum scenario_version min_version;
     enum scenario_version max_version;
     char ciphers[512];
+    /* key-exchange groups (IANA ids) in the server's order; 0: the
+     * library's default */
+    uint16_t groups[SCENARIO_MAX_GROUPS];
+    int n_groups;
     struct scenario_identity identity;
     char dh_params[SCENARIO_STEM_MAX];
     char ocsp_staple[SCENARIO_STEM_MAX]; /* a DER response, stem.der */

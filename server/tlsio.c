@@ -194,6 +194,44 @@ static int set_default_ciphers(WOLFSSL_CTX *ctx, const struct scenario *s,
     return 0;
 }
 
+/* [tls] groups: the key-exchange groups in the server's order. The
+ * elliptic curves among them also bound TLS 1.2's ECDHE
+ * (set1_curves_list); the whole list, FFDHE included, is what TLS 1.3
+ * accepts in a key share: a client whose first share is another group gets
+ * a HelloRetryRequest. */
+static int set_groups(WOLFSSL_CTX *ctx, const struct scenario *s, char *why,
+                      size_t why_size, bool *unsupported)
+{
+    static const struct {
+        uint16_t id;
+        const char *curve; /* wolfSSL's name for set1_curves_list */
+    } curves[] = {{23, "P-256"}, {24, "P-384"}, {25, "P-521"},
+                  {29, "X25519"}, {30, "X448"}};
+    char list[128] = "";
+    int ids[SCENARIO_MAX_GROUPS];
+    for (int i = 0; i < s->n_groups; i++) {
+        ids[i] = s->groups[i];
+        for (size_t c = 0; c < sizeof(curves) / sizeof(curves[0]); c++)
+            if (curves[c].id == s->groups[i])
+                snprintf(list + strlen(list), sizeof(list) - strlen(list),
+                         "%s%s", list[0] ? ":" : "", curves[c].curve);
+    }
+    if (list[0] && wolfSSL_CTX_set1_curves_list(ctx, list) != WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "this wolfSSL build refuses the curves %s",
+                 list);
+        *unsupported = true;
+        return -1;
+    }
+    if (s->max_version >= SCENARIO_TLS13 &&
+        wolfSSL_CTX_set_groups(ctx, ids, s->n_groups) != WOLFSSL_SUCCESS) {
+        snprintf(why, why_size, "this wolfSSL build refuses the groups of "
+                 "[tls] groups");
+        *unsupported = true;
+        return -1;
+    }
+    return 0;
+}
+
 static int load_identity(WOLFSSL_CTX *ctx, const struct scenario_identity *id,
                          const char *dir, char *why, size_t why_size)
 {
@@ -231,12 +269,16 @@ static int load_dh(WOLFSSL_CTX *ctx, const char *stem, const char *dir,
     buf_init(&pem);
     pki_path(dir, stem, ".pem", path, sizeof(path));
     int rc = pki_read(path, &pem, why, why_size);
-    if (rc == 0 &&
-        wolfSSL_CTX_SetTmpDH_buffer(ctx, buf_head(&pem),
-                                    (long)buf_pending(&pem),
-                                    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-        snprintf(why, why_size, "%s: not DH parameters wolfSSL accepts",
-                 path);
+    int err = rc == 0 ? wolfSSL_CTX_SetTmpDH_buffer(ctx, buf_head(&pem),
+                                                    (long)buf_pending(&pem),
+                                                    WOLFSSL_FILETYPE_PEM)
+                      : WOLFSSL_SUCCESS;
+    if (err != WOLFSSL_SUCCESS) {
+        char reason[WOLFSSL_MAX_ERROR_SZ];
+        wolfSSL_ERR_error_string_n((unsigned long)err, reason, sizeof(reason));
+        snprintf(why, why_size,
+                 "%s: not DH parameters wolfSSL accepts (error %d: %s)", path,
+                 err, reason);
         rc = -1;
     }
     buf_free(&pem);
@@ -411,11 +453,14 @@ WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
         return NULL;
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
     wolfSSL_CTX_SetIOSend(ctx, io_send);
-    /* Deliberately weak keys and groups are the point of some scenarios. */
-    wolfSSL_CTX_SetMinDhKey_Sz(ctx, 512);
+    /* Deliberately weak keys and groups are the point of some scenarios
+     * (dh480's group is below OpenSSL's own minimum). */
+    wolfSSL_CTX_SetMinDhKey_Sz(ctx, 256);
     if ((s->ciphers[0] &&
          set_ciphers(ctx, s->ciphers, why, why_size, unsupported) != 0) ||
         (!s->ciphers[0] && set_default_ciphers(ctx, s, why, why_size) != 0) ||
+        (s->n_groups > 0 &&
+         set_groups(ctx, s, why, why_size, unsupported) != 0) ||
         load_identity(ctx, id, certs_dir, why, why_size) != 0 ||
         (s->dh_params[0] &&
          load_dh(ctx, s->dh_params, certs_dir, why, why_size) != 0) ||

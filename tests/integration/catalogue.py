@@ -218,6 +218,8 @@ def main():
     p.add_argument("--scenarios", default="scenarios")
     p.add_argument("--certs", default="certs")
     p.add_argument("--only", help="comma-separated scenario names (default: all)")
+    p.add_argument("--file", help="only the scenarios loaded from this file (a family file "
+                                  "holds many)")
     p.add_argument("--client", help="run only this client's expectations")
     p.add_argument("--protocol", help="run only this protocol's expectations (https, smtp, ...)")
     p.add_argument("--timeout", type=int, default=30, help="seconds per client run")
@@ -242,6 +244,15 @@ def main():
             print("skip: " + msg)
             return 77
 
+    if a.file:
+        doc = listing_for(a, ["--scenarios", a.scenarios, "--certs", a.certs], "https")
+        want = os.path.normpath(a.file)
+        names = [s["name"] for s in doc["scenarios"] if os.path.normpath(s["file"]) == want]
+        if not names:
+            print("FAIL no scenario was loaded from %s" % a.file)
+            print("0 passed, 1 failed")
+            return 1
+        a.only = ",".join(names)
     base = ["--scenarios", a.scenarios, "--certs", a.certs]
     if a.only:
         base += ["--only", a.only]

@@ -294,7 +294,7 @@ static void test_scenario_values_bad(void **state)
     assert_load_error(text_with(t, sizeof(t), "category", "broken"), 4,
                       "[scenario] category: unknown category \"broken\" "
                       "(known: control, certificate, protocol, cipher, "
-                      "client-cert, sni, alpn, transport, dialogue)");
+                      "client-cert, sni, alpn, transport, dialogue, alert)");
     assert_load_error(text_with(t, sizeof(t), "explain", ""), 6,
                       "[scenario] explain is empty");
 }
@@ -1825,7 +1825,7 @@ static void test_unknown_key(void **state)
                       "category, port, explain, outcome, served_over)");
     assert_load_error(GOOD "ciphrs = RC4\n", 10,
                       "[tls] unknown key \"ciphrs\" (known: versions, "
-                      "ciphers, cert, key, chain, dh_params, ocsp_staple, "
+                      "ciphers, groups, cert, key, chain, dh_params, ocsp_staple, "
                       "ocsp_ca, validity)");
     assert_load_error(GOOD "[client_auth]\ncert = x\n", 11,
                       "[client_auth] unknown key \"cert\" (known: mode, ca, "
@@ -2014,17 +2014,17 @@ static void test_continuation(void **state)
 
     /* Other keys do not continue. */
     assert_load_error("[scenario]\nname = one\n  more\n", 3,
-                      "[scenario] name: only text values such as explain "
-                      "may continue on an indented line");
+                      "[scenario] name: only text values such as explain, "
+                      "and ciphers, may continue on an indented line");
     assert_load_error("[scenario]\nport = 1\n  2\n", 3,
-                      "[scenario] port: only text values such as explain "
-                      "may continue on an indented line");
+                      "[scenario] port: only text values such as explain, "
+                      "and ciphers, may continue on an indented line");
     assert_load_error(GOOD "versions = 1.2\n  -1.3\n", 11,
-                      "[tls] versions: only text values such as explain "
-                      "may continue on an indented line");
+                      "[tls] versions: only text values such as explain, "
+                      "and ciphers, may continue on an indented line");
     assert_load_error(GOOD "[expect.curl]\nexit = 0\n  1\nmessage = m\n", 12,
-                      "[expect.curl] exit: only text values such as explain "
-                      "may continue on an indented line");
+                      "[expect.curl] exit: only text values such as explain, "
+                      "and ciphers, may continue on an indented line");
     /* Text keys of [expect.*] continue into their own section's record. */
     assert_loads(&set, GOOD "[expect.curl]\nexit = 0\nmessage = a long\n"
                             "  message\n[expect.openssl]\nexit = 1\n"
@@ -2586,6 +2586,132 @@ static void test_versions_bad_names_line(void **state)
                       "1.2-1.3)");
 }
 
+/* ---- families: a template and its [member.*] sections ----------------- */
+
+/* A family of one, lines 1-13: the template, then its members. */
+#define FAMILY                                                                 \
+    "; {comments} are copied as they are\n"                                    \
+    "[scenario]\n"                                                             \
+    "name = alert-{member}\n"                                                  \
+    "title = Alert {code} {{literal}\n"                                        \
+    "category = alert\n"                                                       \
+    "port = {port}\n"                                                          \
+    "explain = Why.\n" TLS                                                    \
+    "[member.decode-error]\n"                                                  \
+    "code = 50\n"                                                              \
+    "port = 9550 ; inline comment\n"
+
+static void test_family_expands_each_member(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, FAMILY "[member.internal-error]\n"
+                              "code = 80\nport = 9580\n");
+    assert_int_equal(set.count, 2);
+    assert_string_equal(set.items[0].name, "alert-decode-error");
+    assert_string_equal(set.items[0].title, "Alert 50 {literal}");
+    assert_int_equal(set.items[0].port, 9550);
+    assert_string_equal(set.items[1].name, "alert-internal-error");
+    assert_int_equal(set.items[1].port, 9580);
+    assert_string_equal(set.items[1].file, "test.ini");
+    scenario_set_free(&set);
+}
+
+static void test_family_values_continue(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, "[scenario]\nname = a\ntitle = {t}\ncategory = alert\n"
+                       "port = 0\nexplain = Why.\n" TLS
+                       "[member.a]\nt = one\n  two\n");
+    assert_string_equal(set.items[0].title, "one two");
+    scenario_set_free(&set);
+}
+
+static void test_family_errors(void **state)
+{
+    (void)state;
+    /* A variable the member does not set: the template's line. */
+    assert_load_error(FAMILY "[member.other]\ncode = 1\n", 6,
+                      "{port}: [member.other] (line 14) does not set it (it "
+                      "has {member}, {code})");
+    assert_load_error(FAMILY "[member.x]\ncode = 1\ncode = 2\n", 16,
+                      "[member.x] code is set twice");
+    assert_load_error(FAMILY "[member.decode-error]\ncode = 1\n", 14,
+                      "[member.decode-error] appears twice (first at line "
+                      "11)");
+    assert_load_error(FAMILY "[member.y]\n", 14, "[member.y] sets no variable");
+    assert_load_error(FAMILY "[member.Y]\ncode = 1\n", 14,
+                      "[member.Y]: a member's name may hold only lower-case "
+                      "letters, digits, '.', '-' and '_'");
+    assert_load_error(FAMILY "[member.z]\nmember = 1\n", 15,
+                      "[member.z]: {member} is the member's name and cannot "
+                      "be set");
+    assert_load_error(FAMILY "[member.z]\njust words\n", 15,
+                      "[member.z]: expected VARIABLE = value");
+    assert_load_error(FAMILY "[member.z] trailing\n", 14,
+                      "a member header is [member.NAME], alone on its line");
+    assert_load_error("[scenario]\nname = {a\n[member.z]\na = 1\n", 2,
+                      "'{' starts no {VARIABLE}: write {{ for a literal "
+                      "brace");
+    /* The expansion's own errors keep the template's line and name the
+     * member. */
+    assert_load_error("[scenario]\nname = {n}\ntitle = T\ncategory = alert\n"
+                      "port = 0\nexplain = Why.\n" TLS
+                      "[member.a]\nn = ok\n[member.b]\nn = Bad\n",
+                      2,
+                      "[scenario] name: \"Bad\" may hold only lower-case "
+                      "letters, digits, '.', '-' and '_' (in the expansion "
+                      "for [member.b], line 12)");
+    /* Two members that expand to the same name: the second is refused and
+     * the first is taken back (a family loads whole or not at all). */
+    assert_load_error("[scenario]\nname = same\ntitle = {t}\ncategory = alert\n"
+                      "port = 0\nexplain = Why.\n" TLS
+                      "[member.a]\nt = 1\n[member.b]\nt = 2\n",
+                      1,
+                      "scenario name \"same\" is already used by test.ini:1 "
+                      "(in the expansion for [member.b], line 12)");
+}
+
+static void test_ciphers_continue(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, HEAD "[tls]\ncert = leaf\nkey = leaf\n"
+                            "ciphers = ECDHE-RSA-AES128-GCM-SHA256\n"
+                            "    ECDHE-RSA-AES256-GCM-SHA384\n"
+                            "    AES128-SHA\n");
+    assert_string_equal(set.items[0].ciphers,
+                        "ECDHE-RSA-AES128-GCM-SHA256:"
+                        "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA");
+    scenario_set_free(&set);
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "[tls] ciphers: unknown cipher suite \"FOO\" (%s)", unknown_hint);
+    assert_load_error(HEAD "[tls]\ncert = leaf\nkey = leaf\n"
+                           "ciphers = AES128-SHA\n    FOO\n",
+                      11, msg);
+}
+
+static void test_groups(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "groups = secp384r1, x25519, ffdhe2048\n");
+    assert_int_equal(set.items[0].n_groups, 3);
+    assert_int_equal(set.items[0].groups[0], 24);
+    assert_int_equal(set.items[0].groups[1], 29);
+    assert_int_equal(set.items[0].groups[2], 256);
+    scenario_set_free(&set);
+    assert_load_error(GOOD "groups = x25519, brainpool\n", 10,
+                      "[tls] groups: unknown group \"brainpool\" (known: "
+                      "x25519, x448, secp256r1, secp384r1, secp521r1, "
+                      "ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, "
+                      "ffdhe8192)");
+    assert_load_error(GOOD "groups = x25519, x25519\n", 10,
+                      "[tls] groups lists \"x25519\" twice");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2673,6 +2799,11 @@ int main(void)
         cmocka_unit_test(test_bug_exit_long_value),
         cmocka_unit_test(test_regression_other_blanks_indent),
         cmocka_unit_test(test_ciphers_unknown_name),
+        cmocka_unit_test(test_ciphers_continue),
+        cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_family_expands_each_member),
+        cmocka_unit_test(test_family_values_continue),
+        cmocka_unit_test(test_family_errors),
         cmocka_unit_test(test_ciphers_unknown_hints),
         cmocka_unit_test(test_ciphers_known_names),
         cmocka_unit_test(test_versions_bad_names_line),
