@@ -14,8 +14,10 @@
 
 #include "buf.h"
 #include "grade.h"
+#include "hello.h"
 #include "json.h"
 #include "ports.h"
+#include "suites.h"
 #include "tlsio.h"
 
 /* Placeholders: {host}, {port}, {args}, {stdin} (an HTTP request or
@@ -476,6 +478,24 @@ static int reach_port(const struct catalogue_view *v, const struct entry *e)
                         : effective_port(v, e->scenario);
 }
 
+/* "ciphers": the suites the scenario names, by their IANA names (a
+ * cipher-list keyword as written); empty when it names none and serves the
+ * default. */
+static void json_suites(struct json *j, const struct scenario *s)
+{
+    char list[sizeof(s->ciphers)];
+    snprintf(list, sizeof(list), "%s", s->ciphers);
+    json_key(j, "ciphers");
+    json_array_begin(j);
+    char *save = NULL;
+    for (char *name = strtok_r(list, ":", &save); name;
+         name = strtok_r(NULL, ":", &save)) {
+        const char *iana = suites_iana(name);
+        json_string(j, iana ? iana : name);
+    }
+    json_array_end(j);
+}
+
 static void json_outcomes(struct json *j, const struct scenario *s)
 {
     json_key(j, "outcomes");
@@ -514,6 +534,12 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
         json_outcomes(&j, s);
         json_kv_string(&j, "category", s->category);
         json_kv_string(&j, "versions", versions);
+        json_suites(&j, s);
+        json_key(&j, "groups");
+        json_array_begin(&j);
+        for (int g = 0; g < s->n_groups; g++)
+            json_string(&j, hello_group_name(s->groups[g]));
+        json_array_end(&j);
         json_kv_string(&j, "explain", s->explain);
         json_kv_string(&j, "file", s->file);
         json_key(&j, "served_over");

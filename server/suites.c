@@ -180,6 +180,20 @@ static bool is_keyword(const char *s, size_t n)
     return false;
 }
 
+const char *suites_iana(const char *name)
+{
+    for (size_t i = 0; i < N_NAMES; i++)
+        if (same(names[i].name, name, strlen(name), false) ||
+            same(names[i].iana, name, strlen(name), false)) {
+            /* An alias follows the name it stands for. */
+            size_t k = i;
+            while (names[k].iana == NULL && k > 0)
+                k--;
+            return names[k].iana;
+        }
+    return NULL;
+}
+
 bool suites_known(const char *name)
 {
     size_t n = strlen(name);

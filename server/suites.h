@@ -19,6 +19,10 @@ struct suites_unknown {
     char hint[160]; /* why, or the spelling that was probably meant */
 };
 
+/* The IANA name of a suite known by either name ("AES128-SHA":
+ * "TLS_RSA_WITH_AES_128_CBC_SHA"), or NULL for a keyword or an unknown
+ * name. */
+const char *suites_iana(const char *name);
 /* A suite name, or a keyword ("HIGH", "!aNULL"), wolfSSL 5.5.4 knows. */
 bool suites_known(const char *name);
 /* Checks every element of a ':'-separated list. Returns 0, or -1 with

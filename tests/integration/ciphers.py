@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """What a scanner sees: nmap's ssl-enum-ciphers against the real server.
+Every scenario of the protocol and cipher categories (from --list --json)
+shows nmap exactly the versions it says and no suite but those it names.
 The control scenario, and every scenario that names no suites and speaks
 only TLS 1.2 and 1.3, offers forward-secret AEAD suites only; a scenario
 that names its own suites offers those; one that allows versions below
 TLS 1.2 keeps wolfSSL's default. Exit 77 (skip) without Debian's nmap,
 unless SHAKEDOWN_REQUIRE_NMAP=1."""
 import argparse
+import concurrent.futures
+import json
 import os
 import re
 import subprocess
@@ -67,6 +71,76 @@ def enum_ciphers(port):
         if m and version is not None:
             found[version].append(m.group(1))
     return found, out
+
+
+NMAP_VERSION = {"ssl3": "SSLv3", "1.0": "TLSv1.0", "1.1": "TLSv1.1", "1.2": "TLSv1.2",
+                "1.3": "TLSv1.3"}
+ORDER = ["ssl3", "1.0", "1.1", "1.2", "1.3"]
+
+
+def versions_of(spec):
+    """"1.0-1.2" -> {"TLSv1.0", "TLSv1.1", "TLSv1.2"}, as nmap names them."""
+    lo, _, hi = spec.partition("-")
+    hi = hi or lo
+    return {NMAP_VERSION[v] for v in ORDER[ORDER.index(lo):ORDER.index(hi) + 1]}
+
+
+def normal(suite):
+    """One spelling for nmap's and IANA's names: nmap says TLS_ where the
+    registry kept SSL_ (RC4, 3DES), and TLS_AKE_WITH_ for TLS 1.3."""
+    if suite.startswith("SSL_"):
+        suite = "TLS_" + suite[4:]
+    return suite.replace("TLS_AKE_WITH_", "TLS_")
+
+
+def catalogue(shakedown):
+    out = subprocess.run([shakedown, "--list", "--json"], cwd=TOP, check=True,
+                         stdout=subprocess.PIPE).stdout
+    return json.loads(out)["scenarios"]
+
+
+class EveryScenario(unittest.TestCase):
+    """Every scenario of the protocol and cipher categories, scanned: nmap
+    sees exactly the versions the scenario says, and no suite but those it
+    names (or, naming none with TLS 1.2 and 1.3 only, forward-secret AEAD
+    suites only)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scenarios = [s for s in catalogue(SHAKEDOWN)
+                         if s["category"] in ("protocol", "cipher") and s["available"]]
+        cls.srv = ServerProcess(SHAKEDOWN, ["--scenarios", "scenarios", "--no-dashboard",
+                                            "--only", ",".join(s["name"] for s in cls.scenarios)])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            cls.scans = dict(zip([s["name"] for s in cls.scenarios],
+                                 pool.map(lambda s: enum_ciphers(cls.srv.port[s["name"]]),
+                                          cls.scenarios)))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.close()
+
+    def test_there_are_scenarios_to_scan(self):
+        self.assertGreaterEqual(len(self.scenarios), 25)
+
+    def test_versions_agree(self):
+        for s in self.scenarios:
+            with self.subTest(scenario=s["name"]):
+                found, out = self.scans[s["name"]]
+                self.assertEqual(set(found), versions_of(s["versions"]), out)
+
+    def test_suites_agree(self):
+        for s in self.scenarios:
+            with self.subTest(scenario=s["name"]):
+                found, out = self.scans[s["name"]]
+                suites = {normal(x) for listed in found.values() for x in listed}
+                self.assertTrue(suites, out)
+                if s["ciphers"]:
+                    self.assertLessEqual(suites, {normal(x) for x in s["ciphers"]}, out)
+                elif versions_of(s["versions"]) <= {"TLSv1.2", "TLSv1.3"}:
+                    for suite in suites:
+                        self.assertRegex(suite, MODERN, out)
 
 
 class Ciphers(unittest.TestCase):
