@@ -137,6 +137,8 @@ CLIENT_CERT = {
     "client-cert-weak-key":       (TLS, HANDSHAKE_FAILURE),
     "client-cert-untrusted":      (TLS, HANDSHAKE_FAILURE),
     "client-cert-renegotiation":  (TLS, HANDSHAKE_FAILURE),
+    "client-cert-expired":        (TLS, HANDSHAKE_FAILURE),
+    "client-cert-server-eku":     (TLS, HANDSHAKE_FAILURE),
 }
 
 # These servers know only REGISTERED_NAME; the client asks for localhost.

@@ -239,6 +239,47 @@ static void tile(struct page *p, const struct entry *e,
     put(p, "</article>\n");
 }
 
+/* A family file (family.h) of this many scenarios or more is one folded
+ * group of tiles, so that the page stays readable. */
+#define FAMILY_FOLD 6
+
+/* How many scenarios came from entry i's file, when they are a family to
+ * fold; 0 otherwise. */
+static size_t family_size(const struct catalogue_view *srv, size_t i)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < srv->n_entries; k++)
+        n += strcmp(srv->entries[k]->scenario->file,
+                    srv->entries[i]->scenario->file) == 0;
+    return n >= FAMILY_FOLD ? n : 0;
+}
+
+static bool first_of_family(const struct catalogue_view *srv, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(srv->entries[k]->scenario->file,
+                   srv->entries[i]->scenario->file) == 0)
+            return false;
+    return true;
+}
+
+/* Every tile of entry i's family, folded under one summary. */
+static void family(struct page *p, const struct catalogue_view *srv, size_t i,
+                   size_t members)
+{
+    const char *file = srv->entries[i]->scenario->file;
+    const char *base = strrchr(file, '/');
+    put(p, "<details class=\"family\" data-file=\"");
+    esc(p, file);
+    putf(p, "\"><summary>%zu scenarios from one description, ", members);
+    esc(p, base ? base + 1 : file);
+    put(p, " (open to see each)</summary><div class=\"tiles\">\n");
+    for (size_t k = i; k < srv->n_entries; k++)
+        if (strcmp(srv->entries[k]->scenario->file, file) == 0)
+            tile(p, srv->entries[k], srv->protocol);
+    put(p, "</div></details>\n");
+}
+
 /* Categories in first-seen order, with the control group first. */
 static size_t categories(const struct catalogue_view *srv, const char **out,
                          size_t max)
@@ -338,9 +379,16 @@ int dashboard_page(const struct catalogue_view *srv, struct buf *out)
         put(&p, "<section class=\"category\"><h2>");
         esc(&p, cats[k]);
         put(&p, "</h2><div class=\"tiles\">\n");
-        for (size_t i = 0; i < srv->n_entries; i++)
-            if (strcmp(srv->entries[i]->scenario->category, cats[k]) == 0)
+        for (size_t i = 0; i < srv->n_entries; i++) {
+            const struct scenario *s = srv->entries[i]->scenario;
+            if (strcmp(s->category, cats[k]) != 0)
+                continue;
+            size_t members = family_size(srv, i);
+            if (members == 0)
                 tile(&p, srv->entries[i], srv->protocol);
+            else if (first_of_family(srv, i))
+                family(&p, srv, i, members);
+        }
         put(&p, "</div></section>\n");
     }
     put(&p, "</main><aside><h2>Live connections</h2>"

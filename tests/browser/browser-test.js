@@ -279,6 +279,35 @@ async function checkDashboard(a, browser, scenarios, server, tally) {
     }
 }
 
+// A family file of six scenarios or more (scenarios/alerts.ini) is folded
+// into one <details> holding exactly its tiles, so the page stays readable.
+async function compareFamilies(page, scenarios, tally) {
+    const byFile = new Map();
+    for (const s of scenarios)
+        byFile.set(s.file, (byFile.get(s.file) || []).concat(s.name));
+    const folded = await page.$$eval('details.family', (els) => els.map((el) => ({
+        file: el.dataset.file,
+        names: [...el.querySelectorAll('article.tile')].map((t) => t.dataset.scenario),
+    })));
+    const seen = new Map(folded.map((f) => [f.file, f.names]));
+    for (const [file, names] of byFile) {
+        const got = seen.get(file);
+        if (names.length < 6) {
+            if (got)
+                tally.fail('dashboard: ' + file + ' (' + names.length + ' scenarios) is folded');
+            continue;
+        }
+        if (!got)
+            tally.fail('dashboard: the family ' + file + ' (' + names.length +
+                ' scenarios) is not folded');
+        else if (got.slice().sort().join() !== names.slice().sort().join())
+            tally.fail('dashboard: the family ' + file + ' folds ' + got.length +
+                ' tiles, not its ' + names.length + ' scenarios');
+        else
+            tally.ok('dashboard: ' + file + ' folds its ' + names.length + ' scenarios');
+    }
+}
+
 async function compareTiles(page, scenarios, server, tally) {
     const tiles = await page.$$eval('article.tile', (els) => els.map((el) => ({
         name: el.dataset.scenario,
@@ -328,6 +357,7 @@ async function compareTiles(page, scenarios, server, tally) {
     }
     for (const name of byName.keys())
         tally.fail('dashboard: a tile for "' + name + '", which is no scenario here');
+    await compareFamilies(page, scenarios, tally);
     const summary = await page.$eval('#summary', (el) => ({
         done: el.dataset.done, expected: el.dataset.expected,
         checked: el.dataset.checked, text: el.textContent.trim(),
