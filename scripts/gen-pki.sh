@@ -42,6 +42,7 @@ outputs=(
   intermediate-nc-permitted.pem leaf-nc-permitted.pem intermediate-nc-excluded.pem
   leaf-nc-excluded.pem client-expired.pem client-server-eku.pem
   leaf-rsa8192.pem leaf-ed25519.pem leaf-ed448.pem leaf-rsa-pss.pem
+  leaf-must-staple.pem leaf-ocsp-other.pem leaf-wrong-responder.ocsp.der leaf-stale.ocsp.der
 )
 
 recipe=$(cat "$0" "$cnf" | sha256sum | cut -c1-16)
@@ -241,6 +242,10 @@ leaf leaf-ku-no-digital-signature localhost "$host_san" server_ku_nodigsig_ext "
 leaf leaf-unknown-critical localhost "$host_san" server_unknown_critical_ext "$valid_start" \
   "$valid_end"
 leaf leaf-no-key-ids localhost "$host_san" server_nokeyid_ext "$valid_start" "$valid_end"
+leaf leaf-must-staple localhost "$host_san" server_muststaple_ext "$valid_start" "$valid_end"
+# A sound leaf that is served with the staple made for leaf: "good", but for
+# another certificate's serial.
+leaf leaf-ocsp-other localhost "$host_san" server_ext "$valid_start" "$valid_end"
 # A second, expired self-signed root with the trusted root's name and key,
 # as a server that still sends an old root in its chain does.
 use_ca root ca ca
@@ -332,6 +337,17 @@ ocsp_response() { # ocsp_response LEAF_STEM
 }
 ocsp_response leaf-revoked
 ocsp_response leaf
+# A response for leaf signed by a responder the client does not trust (the
+# untrusted root), and one that went stale: made 30 days ago, good for 7
+# (faketime moves the clock of openssl alone).
+openssl ocsp -index "$tmp/db/intermediate/index.txt" -rsigner "$out/untrusted-ca.pem" \
+  -rkey "$out/untrusted-ca.key" -CA "$out/intermediate.pem" -ndays 397 \
+  -reqin "$tmp/leaf.ocsp.req" -respout "$out/leaf-wrong-responder.ocsp.der" >/dev/null 2>&1
+command -v faketime >/dev/null \
+  || { echo "gen-pki.sh: faketime is not installed (apt-get install faketime)" >&2; exit 1; }
+faketime -f -30d openssl ocsp -index "$tmp/db/intermediate/index.txt" \
+  -rsigner "$out/intermediate.pem" -rkey "$out/intermediate.key" -CA "$out/intermediate.pem" \
+  -ndays 7 -reqin "$tmp/leaf.ocsp.req" -respout "$out/leaf-stale.ocsp.der" >/dev/null 2>&1
 
 # --- weak DH groups ------------------------------------------------------
 openssl dhparam -out "$out/dh512.pem" 512 2>/dev/null
