@@ -88,11 +88,29 @@ def catalogued_curl_grade(s):
     return "PASS" if exits == [0] else "FAIL"
 
 
+def resolves(host):
+    try:
+        socket.getaddrinfo(host, None)
+        return True
+    except OSError:
+        return False
+
+
 def agree(run, scenarios, what):
     wrong = []
     for s in scenarios:
         want = catalogued_curl_grade(s)
         if want is None or not s["available"]:
+            continue
+        # The catalogue's curl reaches a name of its own (--resolve); a
+        # plain {url} command cannot when the name does not resolve here
+        # (idn-spoof's xn-- name): {host} falls back to localhost.
+        host = next((e.get("host") for e in s["expect"]
+                     if e["client"] == "curl" and not e["variant"]), None)
+        if host and host not in ("localhost",) and s["intent"] == "succeed" \
+                and not resolves(host):
+            print("      %s: not compared (its name %s does not resolve here)"
+                  % (s["name"], host))
             continue
         got = run.by_name.get(s["name"], {}).get("grade")
         if got != want:
@@ -199,10 +217,17 @@ def test_other_clients(scenarios):
 
 def test_insecure(scenarios):
     run = Run("--", "/usr/bin/curl", "-sS", "-k", "{url}")
-    # Every scenario a verifying client must refuse, less key-mismatch:
-    # there the server cannot prove it holds the key, whatever -k trusts.
+    # Every certificate scenario curl refuses at verification (exit 60),
+    # less rsa512:
+    # its key is too short for the RSA-PSS signature the handshake needs,
+    # so it fails whatever -k trusts (key-mismatch and rsa-pss-leaf fail
+    # with exit 35 for the same kind of reason, and are not in the list).
+    def curl_exits(s):
+        return next((e["exits"] for e in s["expect"]
+                     if e["client"] == "curl" and not e["variant"]), None)
     certs = [s["name"] for s in scenarios if s["category"] == "certificate" and
-             s["intent"] == "fail" and s["name"] != "key-mismatch"]
+             s["intent"] == "fail" and s["available"] and curl_exits(s) == [60] and
+             s["name"] != "rsa512"]
     wrong = []
     for n in certs:
         s = run.by_name[n]
