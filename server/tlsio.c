@@ -257,13 +257,15 @@ static int load_identity(WOLFSSL_CTX *ctx, const struct scenario_identity *id,
                  "certificate chain wolfSSL accepts", dir, id->cert);
         rc = -1;
     }
-    if (rc == 0 &&
-        wolfSSL_CTX_use_PrivateKey_buffer(ctx, buf_head(&key),
-                                          (long)buf_pending(&key),
-                                          WOLFSSL_FILETYPE_PEM) !=
-            WOLFSSL_SUCCESS) {
+    int err = rc == 0 ? wolfSSL_CTX_use_PrivateKey_buffer(
+                            ctx, buf_head(&key), (long)buf_pending(&key),
+                            WOLFSSL_FILETYPE_PEM)
+                      : WOLFSSL_SUCCESS;
+    if (err != WOLFSSL_SUCCESS) {
+        char reason[WOLFSSL_MAX_ERROR_SZ];
+        wolfSSL_ERR_error_string_n((unsigned long)err, reason, sizeof(reason));
         snprintf(why, why_size, "%s/%s.key: not a PEM private key wolfSSL "
-                 "accepts", dir, id->key);
+                 "accepts (error %d: %s)", dir, id->key, err, reason);
         rc = -1;
     }
     buf_free(&chain);
@@ -464,8 +466,11 @@ WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
     wolfSSL_CTX_SetIOSend(ctx, io_send);
     /* Deliberately weak keys and groups are the point of some scenarios
-     * (dh480's group is below OpenSSL's own minimum). */
+     * (dh480's group is below OpenSSL's own minimum; rsa512's key below
+     * what a stock wolfSSL loads by default). [client_auth] min_rsa_bits
+     * raises the RSA minimum again for client certificates. */
     wolfSSL_CTX_SetMinDhKey_Sz(ctx, 256);
+    wolfSSL_CTX_SetMinRsaKey_Sz(ctx, 512);
     if ((s->ciphers[0] &&
          set_ciphers(ctx, s->ciphers, why, why_size, unsupported) != 0) ||
         (!s->ciphers[0] && set_default_ciphers(ctx, s, why, why_size) != 0) ||
