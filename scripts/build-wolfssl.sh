@@ -100,6 +100,16 @@ perl -0pi -e 's/(static void TLSX_CSR_Free\(CertificateStatusRequest\* csr, void
 grep -A3 '^static void TLSX_CSR_Free(CertificateStatusRequest\* csr' src/tls.c | grep -q 'WOLFSSL_SERVER_END' \
   || { log "src/tls.c: the status_request response fix did not apply"; exit 1; }
 
+# A third, in the OCSP cache: a staple for a certificate other than the one
+# the server asked about (ocsp-other-certificate) was saved as a new status
+# each time, since the cache is searched by the server's serial and the
+# saved status carries the response's: 1.7 KB more for every such handshake
+# (found by the release soak). A status with the response's serial is now
+# replaced.
+perl -0pi -e 's/(\n([ \t]*)if \(status != NULL\) \{\n\s*if \(status->rawOcspResponse\) \{\n)/\n$2if (status == NULL) {\n$2    for (status = entry->status; status != NULL; status = status->next)\n$2        if (status->serialSz == ocspResponse->single->status->serialSz\n$2        \&\& !XMEMCMP(status->serial, ocspResponse->single->status->serial,\n$2                     status->serialSz))\n$2            break;\n$2}$1/' src/ocsp.c
+grep -B3 'if (status->serialSz == ocspResponse->single->status->serialSz' src/ocsp.c | grep -q 'for (status = entry->status' \
+  || { log "src/ocsp.c: the OCSP status cache fix did not apply"; exit 1; }
+
 log "configuring in $src"
 ./autogen.sh >&2
 ./configure --prefix="$prefix" "${configure_flags[@]}" \

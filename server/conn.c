@@ -401,6 +401,8 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
         c->trace.fault_fired = true;
     switch (a->kind) {
     case SCENARIO_SERVE:
+        c->io.record_size = scenario_of(c)->handshake_record_size;
+        c->io.record_messages = scenario_of(c)->record_messages;
         c->ssl = tlsio_new(ctx, &c->io);
         if (c->ssl != NULL && tlsio_use_alpn(c->ssl, scenario_of(c)) != 0) {
             wolfSSL_free(c->ssl);
@@ -634,8 +636,9 @@ static void respond(struct conn *c, const struct app_request *req,
         trace_request(tr(c), req);
     int rc = c->app->respond(c->app_state, status, &page, &c->clear_out);
     if (rc >= 0 && buf_pending(&c->clear_out) > 0)
-        wolfSSL_write(c->ssl, buf_head(&c->clear_out),
-                      (int)buf_pending(&c->clear_out));
+        tlsio_write(c->ssl, buf_head(&c->clear_out),
+                    buf_pending(&c->clear_out),
+                    scenario_of(c)->app_record_size);
     buf_reset(&c->clear_out);
     if (rc == 1 && !faulty) {
         /* The dialogue goes on: what the layer holds is read next. */
@@ -675,7 +678,9 @@ static void respond(struct conn *c, const struct app_request *req,
 static bool send_clear(struct conn *c, struct buf *b)
 {
     size_t n = buf_pending(b);
-    int wrote = n > 0 ? wolfSSL_write(c->ssl, buf_head(b), (int)n) : 0;
+    int wrote = n > 0 ? tlsio_write(c->ssl, buf_head(b), n,
+                                    scenario_of(c)->app_record_size)
+                      : 0;
     buf_reset(b);
     if (n > 0 && wrote <= 0) {
         tlsio_error_string(wolfSSL_get_error(c->ssl, wrote), c->trace.detail,

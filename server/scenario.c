@@ -730,6 +730,50 @@ static int add_group(struct loader *l, const struct key_spec *k, void *ctx,
     return 0;
 }
 
+static int parse_record_size(struct loader *l, const struct key_spec *k,
+                             void *field, const char *value)
+{
+    return parse_int(l, k, value, 1, 16384, field);
+}
+
+/* The handshake messages a server sends in plaintext, by type. */
+static const struct {
+    const char *name;
+    int type;
+} server_messages[] = {
+    {"hello_request", 0},       {"server_hello", 2},
+    {"certificate", 11},        {"server_key_exchange", 12},
+    {"certificate_request", 13}, {"server_hello_done", 14},
+    {"certificate_status", 22},
+};
+
+static int add_record_message(struct loader *l, const struct key_spec *k,
+                              void *ctx, const char *item)
+{
+    uint32_t *mask = ctx;
+    size_t n = sizeof(server_messages) / sizeof(server_messages[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(item, server_messages[i].name) == 0) {
+            *mask |= UINT32_C(1) << server_messages[i].type;
+            return 0;
+        }
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, server_messages[i].name);
+    }
+    return fail(l, "%s %s: \"%s\" is not a handshake message the server "
+                "sends in plaintext (known: %s)", section_label(l), k->key,
+                item, list);
+}
+
+static int parse_record_messages(struct loader *l, const struct key_spec *k,
+                                 void *field, const char *value)
+{
+    *(uint32_t *)field = 0;
+    return for_each_item(l, k, value, add_record_message, field);
+}
+
 static int parse_groups(struct loader *l, const struct key_spec *k,
                         void *field, const char *value)
 {
@@ -841,6 +885,11 @@ static const struct key_spec keys[] = {
     {SEC_TLS, "ocsp_staple", parse_stem, S(ocsp_staple)},
     {SEC_TLS, "ocsp_ca", parse_stem, S(ocsp_ca)},
     {SEC_TLS, "validity", parse_validity, S(validity)},
+    {SEC_TLS, "handshake_record_size", parse_record_size,
+     S(handshake_record_size)},
+    {SEC_TLS, "handshake_record_messages", parse_record_messages,
+     S(record_messages)},
+    {SEC_TLS, "app_record_size", parse_record_size, S(app_record_size)},
 
     {SEC_CLIENT_AUTH, "mode", parse_client_auth, S(client_auth)},
     {SEC_CLIENT_AUTH, "ca", parse_stem, S(client_ca)},
@@ -1375,6 +1424,9 @@ static int validate(struct loader *l)
         s->client_auth != SCENARIO_CLIENT_AUTH_OPTIONAL)
         return require(l, SEC_CLIENT_AUTH, "mode = optional for "
                        "missing_cert_status to apply", false);
+    if (s->record_messages != 0 && s->handshake_record_size == 0)
+        return require(l, SEC_TLS, "handshake_record_size to go with "
+                       "handshake_record_messages", false);
     if (s->ocsp_ca[0] && !s->ocsp_staple[0])
         return require(l, SEC_TLS, "ocsp_staple to go with ocsp_ca", false);
     if ((s->sni_identity.cert[0] != 0) != (s->sni_identity.key[0] != 0))

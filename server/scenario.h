@@ -190,6 +190,14 @@ struct scenario {
     char ocsp_staple[SCENARIO_STEM_MAX]; /* a DER response, stem.der */
     char ocsp_ca[SCENARIO_STEM_MAX];     /* root that verifies it */
     enum scenario_validity validity;
+    /* Record sizes; 0: wolfSSL's own. The plaintext handshake messages
+     * the server sends (bit per handshake type in record_messages; 0:
+     * every one) go out in records of at most handshake_record_size
+     * bytes, and application data in records of at most app_record_size
+     * bytes of clear text. */
+    int handshake_record_size;
+    uint32_t record_messages;
+    int app_record_size;
 
     /* [client_auth] */
     enum scenario_client_auth client_auth;

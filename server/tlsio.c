@@ -359,13 +359,90 @@ static int io_recv(WOLFSSL *ssl, char *data, int size, void *arg)
     return (int)n;
 }
 
+/* Appends n bytes of handshake as records of at most max bytes each. */
+static int emit_handshake(struct buf *out, const uint8_t *version,
+                          const uint8_t *p, size_t n, size_t max)
+{
+    for (size_t off = 0; off < n; off += max) {
+        size_t len = n - off < max ? n - off : max;
+        uint8_t h[5] = {22, version[0], version[1], (uint8_t)(len >> 8),
+                        (uint8_t)len};
+        if (buf_append(out, h, sizeof(h)) != 0 ||
+            buf_append(out, p + off, len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Re-frames one plaintext handshake record: each message (or the part of
+ * it this record holds) goes into records of its own, of at most
+ * io->record_size bytes if the scenario picked the message, else whole.
+ * A message whose four-byte header is split across records (wolfSSL
+ * never does this) ends the re-framing: the rest passes as it is. */
+static int reframe_record(struct tlsio_io *io, const uint8_t *rec,
+                          size_t len)
+{
+    const uint8_t *body = rec + 5;
+    size_t off = 0;
+    while (off < len) {
+        if (io->msg_left == 0) {
+            if (len - off < 4) {
+                io->plain_over = true;
+                return emit_handshake(io->out, rec + 1, body + off,
+                                      len - off, 16384);
+            }
+            io->msg_type = body[off];
+            io->msg_left = 4 + ((size_t)body[off + 1] << 16 |
+                                (size_t)body[off + 2] << 8 | body[off + 3]);
+        }
+        size_t seg = len - off < io->msg_left ? len - off : io->msg_left;
+        bool picked = io->record_messages == 0 ||
+                      (io->msg_type < 32 &&
+                       (io->record_messages >> io->msg_type & 1));
+        if (emit_handshake(io->out, rec + 1, body + off, seg,
+                           picked ? (size_t)io->record_size : 16384) != 0)
+            return -1;
+        off += seg;
+        io->msg_left -= seg;
+    }
+    return 0;
+}
+
 static int io_send(WOLFSSL *ssl, char *data, int size, void *arg)
 {
     (void)ssl;
     struct tlsio_io *io = arg;
-    if (buf_append(io->out, data, (size_t)size) != 0)
+    const uint8_t *p = (const uint8_t *)data;
+    size_t n = (size_t)size, used = 0;
+    /* wolfSSL hands over whole records; a handshake record that is cut
+     * short here would be passed on as it is, and the re-framing ends. */
+    while (io->record_size > 0 && !io->plain_over && n - used >= 5) {
+        const uint8_t *h = p + used;
+        size_t len = (size_t)h[3] << 8 | h[4];
+        if (h[0] != 22 || n - used - 5 < len) {
+            io->plain_over = true;
+            break;
+        }
+        if (reframe_record(io, h, len) != 0)
+            return WOLFSSL_CBIO_ERR_GENERAL;
+        used += 5 + len;
+    }
+    if (used < n && buf_append(io->out, p + used, n - used) != 0)
         return WOLFSSL_CBIO_ERR_GENERAL;
     return size;
+}
+
+int tlsio_write(WOLFSSL *ssl, const void *data, size_t n, int record_size)
+{
+    const char *p = data;
+    size_t step = record_size > 0 ? (size_t)record_size : n;
+    for (size_t off = 0; off < n; off += step) {
+        size_t len = n - off < step ? n - off : step;
+        int wrote = wolfSSL_write(ssl, p + off, (int)len);
+        if (wrote <= 0)
+            return wrote;
+    }
+    return (int)n;
 }
 
 #if defined(HAVE_CERTIFICATE_STATUS_REQUEST) && defined(OPENSSL_EXTRA)

@@ -21,6 +21,13 @@ struct tlsio_io {
     struct buf *in;  /* encrypted input, filled by the socket */
     struct buf *out; /* encrypted output, drained by the socket */
     bool eof;        /* the peer sent FIN: reads fail instead of waiting */
+    /* Re-framing the server's plaintext handshake records (see the
+     * scenario's handshake_record_size): set before tlsio_new. */
+    int record_size;          /* 0: records go out as wolfSSL made them */
+    uint32_t record_messages; /* bit per handshake type; 0: every one */
+    bool plain_over;          /* a record that is not handshake went out */
+    uint8_t msg_type;         /* the message being sent, and how much */
+    size_t msg_left;          /* of it (header included) is still to come */
 };
 
 int tlsio_init(void);
@@ -54,6 +61,9 @@ int tlsio_renegotiate(WOLFSSL *ssl, bool first);
 
 /* A connection object reading and writing io. NULL on out of memory. */
 WOLFSSL *tlsio_new(WOLFSSL_CTX *ctx, struct tlsio_io *io);
+/* wolfSSL_write of n bytes in records of at most record_size bytes (0:
+ * wolfSSL's own). Returns n, or wolfSSL_write's result when it fails. */
+int tlsio_write(WOLFSSL *ssl, const void *data, size_t n, int record_size);
 
 /* "CN=localhost (until 2026-11-22, EXPIRED) < CN=..." for the identity's
  * certificate and chain, as the trace shows them. */

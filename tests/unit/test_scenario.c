@@ -1826,7 +1826,8 @@ static void test_unknown_key(void **state)
     assert_load_error(GOOD "ciphrs = RC4\n", 10,
                       "[tls] unknown key \"ciphrs\" (known: versions, "
                       "ciphers, groups, cert, key, chain, dh_params, ocsp_staple, "
-                      "ocsp_ca, validity)");
+                      "ocsp_ca, validity, handshake_record_size, "
+                      "handshake_record_messages, app_record_size)");
     assert_load_error(GOOD "[client_auth]\ncert = x\n", 11,
                       "[client_auth] unknown key \"cert\" (known: mode, ca, "
                       "min_rsa_bits, missing_cert_status)");
@@ -2712,6 +2713,40 @@ static void test_groups(void **state)
                       "[tls] groups lists \"x25519\" twice");
 }
 
+static void test_record_sizes(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "handshake_record_size = 1\n"
+                            "handshake_record_messages = server_hello, "
+                            "certificate\napp_record_size = 16384\n");
+    assert_int_equal(set.items[0].handshake_record_size, 1);
+    assert_int_equal(set.items[0].record_messages, (1u << 2) | (1u << 11));
+    assert_int_equal(set.items[0].app_record_size, 16384);
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].handshake_record_size, 0);
+    assert_int_equal(set.items[0].record_messages, 0);
+    assert_int_equal(set.items[0].app_record_size, 0);
+    scenario_set_free(&set);
+    assert_load_error(GOOD "handshake_record_size = 0\n", 10,
+                      "[tls] handshake_record_size: \"0\" is not a whole "
+                      "number from 1 to 16384");
+    assert_load_error(GOOD "app_record_size = 16385\n", 10,
+                      "[tls] app_record_size: \"16385\" is not a whole "
+                      "number from 1 to 16384");
+    assert_load_error(GOOD "handshake_record_size = 8\n"
+                           "handshake_record_messages = finished\n", 11,
+                      "[tls] handshake_record_messages: \"finished\" is not a "
+                      "handshake message the server sends in plaintext "
+                      "(known: hello_request, server_hello, certificate, "
+                      "server_key_exchange, certificate_request, "
+                      "server_hello_done, certificate_status)");
+    assert_load_error(GOOD "handshake_record_messages = certificate\n", 7,
+                      "[tls] needs handshake_record_size to go with "
+                      "handshake_record_messages");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2801,6 +2836,7 @@ int main(void)
         cmocka_unit_test(test_ciphers_unknown_name),
         cmocka_unit_test(test_ciphers_continue),
         cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_record_sizes),
         cmocka_unit_test(test_family_expands_each_member),
         cmocka_unit_test(test_family_values_continue),
         cmocka_unit_test(test_family_errors),
