@@ -496,6 +496,25 @@ static void json_suites(struct json *j, const struct scenario *s)
     json_array_end(j);
 }
 
+/* How the server frames its records: 0 for a size it leaves to wolfSSL,
+ * and the handshake messages re-framed (none listed: every one). */
+static void json_records(struct json *j, const struct scenario *s)
+{
+    json_key(j, "records");
+    json_object_begin(j);
+    json_kv_int(j, "handshake_size", s->handshake_record_size);
+    json_key(j, "handshake_messages");
+    json_array_begin(j);
+    for (int t = 0; t < 32; t++) {
+        const char *name = scenario_record_message_name(t);
+        if (name != NULL && (s->record_messages & (UINT32_C(1) << t)))
+            json_string(j, name);
+    }
+    json_array_end(j);
+    json_kv_int(j, "app_size", s->app_record_size);
+    json_object_end(j);
+}
+
 static void json_outcomes(struct json *j, const struct scenario *s)
 {
     json_key(j, "outcomes");
@@ -540,6 +559,7 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
         for (int g = 0; g < s->n_groups; g++)
             json_string(&j, hello_group_name(s->groups[g]));
         json_array_end(&j);
+        json_records(&j, s);
         json_kv_string(&j, "explain", s->explain);
         json_kv_string(&j, "file", s->file);
         json_key(&j, "served_over");

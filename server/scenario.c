@@ -747,6 +747,14 @@ static const struct {
     {"certificate_status", 22},
 };
 
+const char *scenario_record_message_name(int type)
+{
+    for (size_t i = 0; i < sizeof(server_messages) / sizeof(server_messages[0]); i++)
+        if (server_messages[i].type == type)
+            return server_messages[i].name;
+    return NULL;
+}
+
 static int add_record_message(struct loader *l, const struct key_spec *k,
                               void *ctx, const char *item)
 {

@@ -99,6 +99,9 @@ enum scenario_outcome {
 const char *scenario_action_name(enum scenario_action_kind k);
 const char *scenario_point_name(enum scenario_point p);
 const char *scenario_outcome_name(enum scenario_outcome o);
+/* handshake_record_messages' name for a handshake type, NULL for one the
+ * key does not name. */
+const char *scenario_record_message_name(int type);
 
 enum scenario_client_auth {
     SCENARIO_CLIENT_AUTH_NONE,

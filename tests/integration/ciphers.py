@@ -5,8 +5,13 @@ shows nmap exactly the versions it says and no suite but those it names.
 The control scenario, and every scenario that names no suites and speaks
 only TLS 1.2 and 1.3, offers forward-secret AEAD suites only; a scenario
 that names its own suites offers those; one that allows versions below
-TLS 1.2 keeps wolfSSL's default. Exit 77 (skip) without Debian's nmap,
-unless SHAKEDOWN_REQUIRE_NMAP=1."""
+TLS 1.2 keeps wolfSSL's default. A scenario that splits its handshake
+messages across records ([tls] handshake_record_size) is not scanned:
+ssl-enum-ciphers reads one message per record, and Debian 12's nmap 7.93
+lists no version at all for one that splits the ServerHello (the scenario
+is there to find exactly such readers; integration.records checks the
+records themselves). Exit 77 (skip) without Debian's nmap, unless
+SHAKEDOWN_REQUIRE_NMAP=1."""
 import argparse
 import concurrent.futures
 import json
@@ -108,7 +113,8 @@ class EveryScenario(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.scenarios = [s for s in catalogue(SHAKEDOWN)
-                         if s["category"] in ("protocol", "cipher") and s["available"]]
+                         if s["category"] in ("protocol", "cipher") and s["available"]
+                         and s["records"]["handshake_size"] == 0]
         cls.srv = ServerProcess(SHAKEDOWN, ["--scenarios", "scenarios", "--no-dashboard",
                                             "--only", ",".join(s["name"] for s in cls.scenarios)])
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:

@@ -169,7 +169,9 @@ class Files(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(err.strip(),
                          '%s:11: [tls] unknown key "ciphrs" (known: versions, ciphers, '
-                         'groups, cert, key, chain, dh_params, ocsp_staple, ocsp_ca, validity)' % path)
+                         'groups, cert, key, chain, dh_params, ocsp_staple, ocsp_ca, validity, '
+                         'handshake_record_size, handshake_record_messages, app_record_size)'
+                         % path)
 
     def test_unknown_cipher_suite_is_a_file_error(self):
         path = self.write("typo.ini", VALID.format(name="typo", port=0, cert="leaf")
