@@ -112,6 +112,7 @@ PROTOCOL = {
     "tls1.0-only": (TLS, HANDSHAKE_FAILURE),
     "tls1.1-only": (TLS, HANDSHAKE_FAILURE),
     "ssl3-only":   (TLS, HANDSHAKE_FAILURE),
+    "ske-sha1":    (TLS, "WRONG_SIGNATURE_TYPE"),  # SHA-1 is not offered
 }
 
 CIPHER = {

@@ -49,7 +49,8 @@ fi
 # with one; wolfSSL would otherwise drop it and staple nothing).
 configure_cppflags="-DWOLFSSL_STATIC_RSA -DWOLFSSL_MIN_RSA_BITS=512 \
 -DWOLFSSL_MIN_DHKEY_BITS=512 -DWOLFSSL_EXTRA_ALERTS -DSHAKEDOWN_KEEP_DH_PARAMS \
--DWOLFSSL_OLD_PRIME_CHECK -DWOLFSSL_NO_OCSP_DATE_CHECK -DWOLFSSL_GETRANDOM"
+-DWOLFSSL_OLD_PRIME_CHECK -DWOLFSSL_NO_OCSP_DATE_CHECK -DWOLFSSL_GETRANDOM \
+-DSHAKEDOWN_SIGN_WITH"
 configure_cflags="-O2 -fPIC"
 
 recipe_hash=$( { cat "$0"; } | sha256sum | cut -c1-16)
@@ -109,6 +110,25 @@ grep -A3 '^static void TLSX_CSR_Free(CertificateStatusRequest\* csr' src/tls.c |
 perl -0pi -e 's/(\n([ \t]*)if \(status != NULL\) \{\n\s*if \(status->rawOcspResponse\) \{\n)/\n$2if (status == NULL) {\n$2    for (status = entry->status; status != NULL; status = status->next)\n$2        if (status->serialSz == ocspResponse->single->status->serialSz\n$2        \&\& !XMEMCMP(status->serial, ocspResponse->single->status->serial,\n$2                     status->serialSz))\n$2            break;\n$2}$1/' src/ocsp.c
 grep -B3 'if (status->serialSz == ocspResponse->single->status->serialSz' src/ocsp.c | grep -q 'for (status = entry->status' \
   || { log "src/ocsp.c: the OCSP status cache fix did not apply"; exit 1; }
+
+# A fourth, for [tls] sign_with: a server made to sign its TLS 1.2
+# ServerKeyExchange with one algorithm whatever the client offered (a SHA-1
+# signature, RSA-PSS only, PKCS#1 only). wolfSSL picks only from the
+# client's signature_algorithms list, so PickHashSigAlgo now returns the
+# pair set by a new wolfSSL_shakedown_sign_with(ssl, IANA code), which
+# refuses a hash this build cannot sign with or a scheme that does not suit
+# the key. SHAKEDOWN_SIGN_WITH (in CPPFLAGS, so in options.h) tells the
+# server the function is there.
+perl -0pi -e 's/(\nstruct WOLFSSL \{\n)/$1#ifdef SHAKEDOWN_SIGN_WITH\n    byte            shakedownSignWith[3]; \/* set, hash, signature *\/\n#endif\n/' wolfssl/internal.h
+perl -0pi -e 's/(\nWOLFSSL_LOCAL int  PickHashSigAlgo\()/\n#ifdef SHAKEDOWN_SIGN_WITH\nWOLFSSL_API int wolfSSL_shakedown_sign_with(WOLFSSL* ssl, unsigned int code);\n#endif$1/' wolfssl/internal.h
+grep -A2 '^struct WOLFSSL {' wolfssl/internal.h | grep -q 'shakedownSignWith' \
+    && grep -q '^WOLFSSL_API int wolfSSL_shakedown_sign_with' wolfssl/internal.h \
+  || { log "wolfssl/internal.h: the sign_with field did not apply"; exit 1; }
+perl -0pi -e 's/(\nint PickHashSigAlgo\(WOLFSSL\* ssl, const byte\* hashSigAlgo, word32 hashSigAlgoSz\)\n\{\n\s*word32 i;\n\s*int ret = MATCH_SUITE_ERROR;\n\s*byte minHash;\n)/$1\n#ifdef SHAKEDOWN_SIGN_WITH\n    if (ssl->shakedownSignWith[0]) {\n        ssl->suites->hashAlgo = ssl->shakedownSignWith[1];\n        ssl->suites->sigAlgo = ssl->shakedownSignWith[2];\n        return 0;\n    }\n#endif\n/;
+  s/(\n    return ret;\n\}\n)(#endif \/\* !defined\(NO_WOLFSSL_SERVER\) \|\| !defined\(NO_CERTS\) \*\/\n)/$1\n#ifdef SHAKEDOWN_SIGN_WITH\nint wolfSSL_shakedown_sign_with(WOLFSSL* ssl, unsigned int code)\n{\n    byte in[2], hashAlgo = 0, sigAlgo = 0;\n    int suits;\n\n    if (ssl == NULL || code > 0xffff)\n        return BAD_FUNC_ARG;\n    if (code == 0) {\n        ssl->shakedownSignWith[0] = 0;\n        return WOLFSSL_SUCCESS;\n    }\n    in[0] = (byte)(code >> 8);\n    in[1] = (byte)code;\n    DecodeSigAlg(in, &hashAlgo, &sigAlgo);\n    if (HashAlgoToType(hashAlgo) == WC_HASH_TYPE_NONE)\n        return BAD_FUNC_ARG;\n    if (sigAlgo == rsa_pss_sa_algo)\n        suits = ssl->buffers.keyType == rsa_sa_algo;\n    else\n        suits = (sigAlgo == rsa_sa_algo || sigAlgo == ecc_dsa_sa_algo)\n                \&\& sigAlgo == ssl->buffers.keyType;\n    if (!suits)\n        return BAD_FUNC_ARG;\n    ssl->shakedownSignWith[0] = 1;\n    ssl->shakedownSignWith[1] = hashAlgo;\n    ssl->shakedownSignWith[2] = sigAlgo;\n    return WOLFSSL_SUCCESS;\n}\n#endif\n$2/' src/internal.c
+grep -A8 '^int PickHashSigAlgo(WOLFSSL\* ssl' src/internal.c | grep -q 'shakedownSignWith' \
+  && grep -q '^int wolfSSL_shakedown_sign_with(WOLFSSL\* ssl, unsigned int code)$' src/internal.c \
+  || { log "src/internal.c: the sign_with edit did not apply"; exit 1; }
 
 log "configuring in $src"
 ./autogen.sh >&2

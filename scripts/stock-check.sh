@@ -23,6 +23,8 @@ check "valid is available" test "$(reason_of valid)" = available
 # the suite named; never a load error (that is for names no wolfSSL knows).
 check "rc4 is unavailable: its RC4 suite is not known to this wolfSSL build" \
   grep -q '^cipher suite ".*RC4.*" is not known to this wolfSSL build$' <<<"$(reason_of rc4)"
+check "ske-pkcs1 is unavailable: sign_with needs shakedown's wolfSSL build" \
+  grep -q "^\[tls\] sign_with needs shakedown's own wolfSSL build" <<<"$(reason_of ske-pkcs1)"
 check "--check passes: nothing broken, the rest unavailable in this build" \
   "$bin" --check
 "$bin" --list | sed 's/^/     | /'

@@ -560,6 +560,9 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
             json_string(&j, hello_group_name(s->groups[g]));
         json_array_end(&j);
         json_records(&j, s);
+        json_kv_string(&j, "sign_with", s->sign_with != 0
+                                            ? scenario_sigalg_name(s->sign_with)
+                                            : "");
         json_kv_string(&j, "explain", s->explain);
         json_kv_string(&j, "file", s->file);
         json_key(&j, "served_over");

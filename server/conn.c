@@ -404,12 +404,14 @@ static bool apply_action(struct conn *c, const struct scenario_action *a,
         c->io.record_size = scenario_of(c)->handshake_record_size;
         c->io.record_messages = scenario_of(c)->record_messages;
         c->ssl = tlsio_new(ctx, &c->io);
-        if (c->ssl != NULL && tlsio_use_alpn(c->ssl, scenario_of(c)) != 0) {
-            wolfSSL_free(c->ssl);
-            c->ssl = NULL;
-        }
-        if (c->ssl == NULL) {
+        if (c->ssl == NULL || tlsio_use_alpn(c->ssl, scenario_of(c)) != 0) {
             finish(c, "out of memory", TRACE_END_RST);
+            return false;
+        }
+        /* Checked when the scenario loaded; a key changed since (by SNI)
+         * can still refuse it. */
+        if (tlsio_sign_with(c->ssl, scenario_of(c)) != 0) {
+            finish(c, "[tls] sign_with does not suit this key", TRACE_END_RST);
             return false;
         }
         c->state = CONN_HANDSHAKE;

@@ -782,6 +782,47 @@ static int parse_record_messages(struct loader *l, const struct key_spec *k,
     return for_each_item(l, k, value, add_record_message, field);
 }
 
+/* The TLS 1.2 signature schemes a server can be made to sign with: those
+ * for RSA and ECDSA keys that wolfSSL can hash for (RFC 8446 section
+ * 4.2.3 names; the SHA-1 ones from RFC 5246's registry). */
+static const struct {
+    const char *name;
+    uint16_t code;
+} sigalgs[] = {
+    {"rsa_pkcs1_sha1", 0x0201},         {"rsa_pkcs1_sha256", 0x0401},
+    {"rsa_pkcs1_sha384", 0x0501},       {"rsa_pkcs1_sha512", 0x0601},
+    {"rsa_pss_rsae_sha256", 0x0804},    {"rsa_pss_rsae_sha384", 0x0805},
+    {"rsa_pss_rsae_sha512", 0x0806},    {"ecdsa_sha1", 0x0203},
+    {"ecdsa_secp256r1_sha256", 0x0403}, {"ecdsa_secp384r1_sha384", 0x0503},
+    {"ecdsa_secp521r1_sha512", 0x0603},
+};
+
+const char *scenario_sigalg_name(uint16_t code)
+{
+    for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++)
+        if (sigalgs[i].code == code)
+            return sigalgs[i].name;
+    return NULL;
+}
+
+static int parse_sigalg(struct loader *l, const struct key_spec *k,
+                        void *field, const char *value)
+{
+    size_t n = sizeof(sigalgs) / sizeof(sigalgs[0]);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(value, sigalgs[i].name) == 0) {
+            *(uint16_t *)field = sigalgs[i].code;
+            return 0;
+        }
+    char list[512] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, sigalgs[i].name);
+    }
+    return fail(l, "%s %s: unknown signature scheme \"%s\" (known: %s)",
+                section_label(l), k->key, value, list);
+}
+
 static int parse_groups(struct loader *l, const struct key_spec *k,
                         void *field, const char *value)
 {
@@ -898,6 +939,7 @@ static const struct key_spec keys[] = {
     {SEC_TLS, "handshake_record_messages", parse_record_messages,
      S(record_messages)},
     {SEC_TLS, "app_record_size", parse_record_size, S(app_record_size)},
+    {SEC_TLS, "sign_with", parse_sigalg, S(sign_with)},
 
     {SEC_CLIENT_AUTH, "mode", parse_client_auth, S(client_auth)},
     {SEC_CLIENT_AUTH, "ca", parse_stem, S(client_ca)},
@@ -1435,6 +1477,12 @@ static int validate(struct loader *l)
     if (s->record_messages != 0 && s->handshake_record_size == 0)
         return require(l, SEC_TLS, "handshake_record_size to go with "
                        "handshake_record_messages", false);
+    /* TLS 1.0 and 1.1 sign with MD5 and SHA-1 whatever is chosen, and
+     * wolfSSL's TLS 1.3 CertificateVerify takes its scheme from the key. */
+    if (s->sign_with != 0 && (s->min_version != SCENARIO_TLS12 ||
+                              s->max_version != SCENARIO_TLS12))
+        return require(l, SEC_TLS, "versions = 1.2 to go with sign_with (a "
+                       "TLS 1.2 ServerKeyExchange is what it signs)", false);
     if (s->ocsp_ca[0] && !s->ocsp_staple[0])
         return require(l, SEC_TLS, "ocsp_staple to go with ocsp_ca", false);
     if ((s->sni_identity.cert[0] != 0) != (s->sni_identity.key[0] != 0))

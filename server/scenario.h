@@ -102,6 +102,9 @@ const char *scenario_outcome_name(enum scenario_outcome o);
 /* handshake_record_messages' name for a handshake type, NULL for one the
  * key does not name. */
 const char *scenario_record_message_name(int type);
+/* [tls] sign_with's name for a signature scheme, NULL for one it does not
+ * name. */
+const char *scenario_sigalg_name(uint16_t code);
 
 enum scenario_client_auth {
     SCENARIO_CLIENT_AUTH_NONE,
@@ -201,6 +204,10 @@ struct scenario {
     int handshake_record_size;
     uint32_t record_messages;
     int app_record_size;
+    /* The signature scheme (IANA code) that signs TLS 1.2's
+     * ServerKeyExchange whatever the client offered; 0: the library picks
+     * from the client's signature_algorithms. */
+    uint16_t sign_with;
 
     /* [client_auth] */
     enum scenario_client_auth client_auth;

@@ -86,6 +86,11 @@ const char *tlsio_unsupported(const struct scenario *s)
     if (s->client_auth == SCENARIO_CLIENT_AUTH_RENEGOTIATE)
         return "renegotiation is not compiled into this wolfSSL";
 #endif
+#ifndef SHAKEDOWN_SIGN_WITH
+    if (s->sign_with != 0)
+        return "[tls] sign_with needs shakedown's own wolfSSL build "
+               "(scripts/build-wolfssl.sh, SHAKEDOWN_SIGN_WITH)";
+#endif
 #ifndef OPENSSL_EXTRA
     if (s->min_version != s->max_version && s->max_version != SCENARIO_TLS13)
         return "a version range below TLS 1.3 needs wolfSSL's OpenSSL "
@@ -525,6 +530,22 @@ int tlsio_renegotiate(WOLFSSL *ssl, bool first)
 #endif
 }
 
+/* [tls] sign_with, tried once on a connection object made from the
+ * finished ctx: wolfSSL refuses a scheme that does not suit the key, and
+ * a refusal belongs to the scenario file, not to each handshake. */
+static int check_sign_with(WOLFSSL_CTX *ctx, const struct scenario *s,
+                           char *why, size_t why_size)
+{
+    WOLFSSL *ssl = wolfSSL_new(ctx);
+    int ok = ssl != NULL && tlsio_sign_with(ssl, s) == 0;
+    wolfSSL_free(ssl);
+    if (!ok)
+        snprintf(why, why_size, "[tls] sign_with %s does not suit the key "
+                 "of [tls] cert %s", scenario_sigalg_name(s->sign_with),
+                 s->identity.cert);
+    return ok ? 0 : -1;
+}
+
 WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
                            const struct scenario_identity *id,
                            const char *certs_dir, struct tlsio_assets *assets,
@@ -558,7 +579,8 @@ WOLFSSL_CTX *tlsio_ctx_new(const struct scenario *s,
          load_dh(ctx, s->dh_params, certs_dir, why, why_size) != 0) ||
         setup_client_auth(ctx, s, certs_dir, why, why_size) != 0 ||
         (s->ocsp_staple[0] && setup_ocsp(ctx, s, id, certs_dir, assets, why,
-                                         why_size) != 0)) {
+                                         why_size) != 0) ||
+        (s->sign_with != 0 && check_sign_with(ctx, s, why, why_size) != 0)) {
         wolfSSL_CTX_free(ctx);
         return NULL;
     }
@@ -600,6 +622,24 @@ int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s)
     (void)s;
 #endif
     return 0;
+}
+
+#ifdef SHAKEDOWN_SIGN_WITH
+/* scripts/build-wolfssl.sh adds it to wolfSSL's PickHashSigAlgo. */
+int wolfSSL_shakedown_sign_with(WOLFSSL *ssl, unsigned int code);
+#endif
+
+int tlsio_sign_with(WOLFSSL *ssl, const struct scenario *s)
+{
+    if (s->sign_with == 0)
+        return 0;
+#ifdef SHAKEDOWN_SIGN_WITH
+    return wolfSSL_shakedown_sign_with(ssl, s->sign_with) == WOLFSSL_SUCCESS
+               ? 0 : -1;
+#else
+    (void)ssl;
+    return -1;
+#endif
 }
 
 bool tlsio_alpn(WOLFSSL *ssl, char *out, size_t size)

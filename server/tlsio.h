@@ -92,6 +92,11 @@ void tlsio_suite_name(uint16_t suite, char *out, size_t size);
  * mismatch goes on without ALPN (scenario_alpn_policy decides first).
  * Returns 0 or -1. */
 int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s);
+/* Makes the connection sign its ServerKeyExchange with [tls] sign_with
+ * whatever the client offered (nothing to do without one). Returns 0, or
+ * -1 when the scheme does not suit the key or this wolfSSL lacks the
+ * mechanism. */
+int tlsio_sign_with(WOLFSSL *ssl, const struct scenario *s);
 /* The protocol ALPN selected into out; false when none was. */
 bool tlsio_alpn(WOLFSSL *ssl, char *out, size_t size);
 /* "TLS 1.2" for a negotiated WOLFSSL_*_VERSION-style name. */

@@ -170,7 +170,7 @@ class Files(unittest.TestCase):
         self.assertEqual(err.strip(),
                          '%s:11: [tls] unknown key "ciphrs" (known: versions, ciphers, '
                          'groups, cert, key, chain, dh_params, ocsp_staple, ocsp_ca, validity, '
-                         'handshake_record_size, handshake_record_messages, app_record_size)'
+                         'handshake_record_size, handshake_record_messages, app_record_size, sign_with)'
                          % path)
 
     def test_unknown_cipher_suite_is_a_file_error(self):

@@ -1827,7 +1827,7 @@ static void test_unknown_key(void **state)
                       "[tls] unknown key \"ciphrs\" (known: versions, "
                       "ciphers, groups, cert, key, chain, dh_params, ocsp_staple, "
                       "ocsp_ca, validity, handshake_record_size, "
-                      "handshake_record_messages, app_record_size)");
+                      "handshake_record_messages, app_record_size, sign_with)");
     assert_load_error(GOOD "[client_auth]\ncert = x\n", 11,
                       "[client_auth] unknown key \"cert\" (known: mode, ca, "
                       "min_rsa_bits, missing_cert_status)");
@@ -2747,6 +2747,38 @@ static void test_record_sizes(void **state)
                       "handshake_record_messages");
 }
 
+/* [tls] sign_with: a scheme by its RFC 8446 name, TLS 1.2 only. */
+static void test_sign_with(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD "versions = 1.2\nsign_with = rsa_pkcs1_sha1\n");
+    assert_int_equal(set.items[0].sign_with, 0x0201);
+    assert_string_equal(scenario_sigalg_name(set.items[0].sign_with),
+                        "rsa_pkcs1_sha1");
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD "versions = 1.2\nsign_with = rsa_pss_rsae_sha256\n");
+    assert_int_equal(set.items[0].sign_with, 0x0804);
+    scenario_set_free(&set);
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].sign_with, 0);
+    scenario_set_free(&set);
+    assert_null(scenario_sigalg_name(0x0807));
+    assert_load_error(GOOD "versions = 1.2\nsign_with = rsa_md5\n", 11,
+                      "[tls] sign_with: unknown signature scheme \"rsa_md5\" "
+                      "(known: rsa_pkcs1_sha1, rsa_pkcs1_sha256, "
+                      "rsa_pkcs1_sha384, rsa_pkcs1_sha512, rsa_pss_rsae_sha256, "
+                      "rsa_pss_rsae_sha384, rsa_pss_rsae_sha512, ecdsa_sha1, "
+                      "ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, "
+                      "ecdsa_secp521r1_sha512)");
+    assert_load_error(GOOD "sign_with = rsa_pkcs1_sha256\n", 7,
+                      "[tls] needs versions = 1.2 to go with sign_with (a TLS "
+                      "1.2 ServerKeyExchange is what it signs)");
+    assert_load_error(GOOD "versions = 1.0-1.2\nsign_with = rsa_pkcs1_sha256\n", 7,
+                      "[tls] needs versions = 1.2 to go with sign_with (a TLS "
+                      "1.2 ServerKeyExchange is what it signs)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2837,6 +2869,7 @@ int main(void)
         cmocka_unit_test(test_ciphers_continue),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_record_sizes),
+        cmocka_unit_test(test_sign_with),
         cmocka_unit_test(test_family_expands_each_member),
         cmocka_unit_test(test_family_values_continue),
         cmocka_unit_test(test_family_errors),
