@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "buf.h"
 #include "grade.h"
 #include "hello.h"
@@ -224,6 +225,37 @@ static bool is_ip_literal(const char *host)
            inet_pton(AF_INET6, host, tmp) == 1;
 }
 
+struct command_var {
+    const char *name;
+    const char *value;
+};
+
+/* Appends template t with its placeholders replaced. The expectation's
+ * args are expanded too (a second URL with {port} in it), once. */
+static int expand(const char *t, const struct command_var *vars, size_t n_vars,
+                  bool in_args, char *out, size_t size, size_t *used)
+{
+    while (*t) {
+        const struct command_var *v = NULL;
+        for (size_t i = 0; *t == '{' && i < n_vars && v == NULL; i++)
+            if (strncmp(t, vars[i].name, strlen(vars[i].name)) == 0)
+                v = &vars[i];
+        if (v != NULL && !in_args && strcmp(v->name, "{args}") == 0) {
+            if (expand(v->value, vars, n_vars, true, out, size, used) != 0)
+                return -1;
+            t += strlen(v->name);
+            continue;
+        }
+        size_t n = v ? strlen(v->value) : 1;
+        if (*used + n + 1 > size)
+            return -1;
+        memcpy(out + *used, v ? v->value : t, n);
+        *used += n;
+        t += v ? strlen(v->name) : 1;
+    }
+    return 0;
+}
+
 int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
                       const char *port, char *out, size_t size)
 {
@@ -256,10 +288,7 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
         snprintf(gnutls_starttls, sizeof(gnutls_starttls),
                  " --starttls-proto=%s", p->name);
     }
-    const struct {
-        const char *name;
-        const char *value;
-    } vars[] = {
+    const struct command_var vars[] = {
         {"{host}", host},
         {"{port}", port},
         {"{args}", args},
@@ -289,25 +318,9 @@ int catalogue_command(const struct scenario *s, const struct scenario_expect *e,
             return -1;
         used = (size_t)n;
     }
-    while (*t) {
-        const char *val = NULL;
-        size_t skip = 1;
-        for (size_t i = 0; *t == '{' && i < sizeof(vars) / sizeof(vars[0]);
-             i++) {
-            size_t n = strlen(vars[i].name);
-            if (strncmp(t, vars[i].name, n) == 0) {
-                val = vars[i].value;
-                skip = n;
-                break;
-            }
-        }
-        size_t n = val ? strlen(val) : 1;
-        if (used + n + 1 > size)
-            return -1;
-        memcpy(out + used, val ? val : t, n);
-        used += n;
-        t += skip;
-    }
+    if (expand(t, vars, sizeof(vars) / sizeof(vars[0]), false, out, size,
+               &used) != 0)
+        return -1;
     out[used] = '\0';
     return 0;
 }
@@ -515,6 +528,23 @@ static void json_records(struct json *j, const struct scenario *s)
     json_object_end(j);
 }
 
+/* What a ClientHello that offers to resume meets. */
+static void json_resumption(struct json *j, const struct scenario *s)
+{
+    char action[64];
+    const struct scenario_action *a = &s->on_resumption;
+    if (a->kind == SCENARIO_ALERT)
+        snprintf(action, sizeof(action), "alert:%s", alert_name(a->alert));
+    else
+        snprintf(action, sizeof(action), "%s", scenario_action_name(a->kind));
+    json_key(j, "resumption");
+    json_object_begin(j);
+    json_kv_bool(j, "refuse", s->resumption_refuse);
+    json_kv_string(j, "cert", s->resumed_identity.cert);
+    json_kv_string(j, "action", action);
+    json_object_end(j);
+}
+
 static void json_outcomes(struct json *j, const struct scenario *s)
 {
     json_key(j, "outcomes");
@@ -560,6 +590,7 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
             json_string(&j, hello_group_name(s->groups[g]));
         json_array_end(&j);
         json_records(&j, s);
+        json_resumption(&j, s);
         json_kv_string(&j, "sign_with", s->sign_with != 0
                                             ? scenario_sigalg_name(s->sign_with)
                                             : "");

@@ -333,10 +333,14 @@ static void flight_ready(struct conn *c)
 {
     const struct scenario_fault *f = &scenario_of(c)->fault;
     c->flight_seen = true;
-    bool sni = c->ssl != NULL && c->entry->sni_ctx != NULL &&
-               wolfSSL_get_SSL_CTX(c->ssl) == c->entry->sni_ctx;
-    trace_flight(tr(c), buf_pending(&c->enc_out),
-                 sni ? c->entry->sni_chain : c->entry->chain);
+    const WOLFSSL_CTX *ctx = c->ssl != NULL ? wolfSSL_get_SSL_CTX(c->ssl)
+                                            : NULL;
+    const char *chain = c->entry->chain;
+    if (ctx != NULL && ctx == c->entry->sni_ctx)
+        chain = c->entry->sni_chain;
+    else if (ctx != NULL && ctx == c->entry->resumed_ctx)
+        chain = c->entry->resumed_chain;
+    trace_flight(tr(c), buf_pending(&c->enc_out), chain);
     if (f->at == SCENARIO_AT_SERVER_FLIGHT)
         hold_output(c, f, "server_flight",
                     "fault at the server's first flight");
@@ -538,6 +542,16 @@ static bool step_peek(struct conn *c)
             sizeof(reason));
         if (registered && c->entry->sni_ctx != NULL)
             ctx = c->entry->sni_ctx;
+        const char *how;
+        if (hello_offers_resumption(&c->hello, &how)) {
+            if (c->entry->resumed_ctx != NULL)
+                ctx = c->entry->resumed_ctx;
+            if (a == NULL && s->on_resumption.kind != SCENARIO_SERVE) {
+                a = &s->on_resumption;
+                snprintf(reason, sizeof(reason),
+                         "the client offers to resume a session (%s)", how);
+            }
+        }
         if (a == NULL)
             a = scenario_alpn_policy(s, c->hello.alpn, c->hello.n_alpn,
                                      reason, sizeof(reason));

@@ -43,43 +43,79 @@ static bool key_too_open(const struct scenario_identity *id,
     return true;
 }
 
+/* A second identity's context, sharing the first's assets; NULL (with
+ * the reason in e->unavailable) when it cannot be built. */
+static WOLFSSL_CTX *identity_ctx(struct entry *e,
+                                 const struct scenario_identity *id,
+                                 const char *certs_dir, char *chain,
+                                 size_t chain_size)
+{
+    tlsio_describe_chain(certs_dir, id, chain, chain_size);
+    return tlsio_ctx_new(e->scenario, id, certs_dir, &e->assets,
+                         e->unavailable, sizeof(e->unavailable),
+                         &e->unsupported);
+}
+
+static bool refuse_resumption(struct entry *e, WOLFSSL_CTX *ctx)
+{
+    if (ctx == NULL || tlsio_refuse_resumption(ctx) == 0)
+        return true;
+    snprintf(e->unavailable, sizeof(e->unavailable),
+             "[resumption] needs session tickets, and this wolfSSL has "
+             "none (--enable-session-ticket)");
+    e->unsupported = true;
+    return false;
+}
+
+static void free_contexts(struct entry *e)
+{
+    WOLFSSL_CTX **all[] = {&e->ctx, &e->sni_ctx, &e->resumed_ctx};
+    for (size_t i = 0; i < 3; i++) {
+        if (*all[i] != NULL)
+            wolfSSL_CTX_free(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
 static void prepare_entry(struct entry *e,
                           const struct entry_options *opt)
 {
     const struct scenario *s = e->scenario;
     const char *certs_dir = opt->certs_dir;
-    if (key_too_open(&s->identity, opt, e->unavailable,
-                     sizeof(e->unavailable)) ||
-        (s->sni_identity.cert[0] != '\0' &&
-         key_too_open(&s->sni_identity, opt, e->unavailable,
-                      sizeof(e->unavailable))))
-        return;
+    const struct scenario_identity *ids[] = {&s->identity, &s->sni_identity,
+                                             &s->resumed_identity};
+    for (size_t i = 0; i < 3; i++)
+        if ((i == 0 || ids[i]->cert[0] != '\0') &&
+            key_too_open(ids[i], opt, e->unavailable, sizeof(e->unavailable)))
+            return;
     warn_if_ending(s, certs_dir);
-    tlsio_describe_chain(certs_dir, &s->identity, e->chain, sizeof(e->chain));
-    if (s->sni_identity.cert[0] != '\0')
-        tlsio_describe_chain(certs_dir, &s->sni_identity, e->sni_chain,
-                             sizeof(e->sni_chain));
-    e->ctx = tlsio_ctx_new(s, &s->identity, certs_dir, &e->assets,
-                           e->unavailable, sizeof(e->unavailable),
-                           &e->unsupported);
-    if (e->ctx == NULL || s->sni_identity.cert[0] == '\0')
+    e->ctx = identity_ctx(e, &s->identity, certs_dir, e->chain,
+                          sizeof(e->chain));
+    if (e->ctx == NULL)
         return;
-    e->sni_ctx = tlsio_ctx_new(s, &s->sni_identity, certs_dir, &e->assets,
-                               e->unavailable, sizeof(e->unavailable),
-                               &e->unsupported);
-    if (e->sni_ctx == NULL) {
-        wolfSSL_CTX_free(e->ctx);
-        e->ctx = NULL;
-    }
+    if (s->sni_identity.cert[0] != '\0' &&
+        (e->sni_ctx = identity_ctx(e, &s->sni_identity, certs_dir,
+                                   e->sni_chain, sizeof(e->sni_chain))) ==
+            NULL)
+        goto fail;
+    if (s->resumed_identity.cert[0] != '\0' &&
+        ((e->resumed_ctx = identity_ctx(e, &s->resumed_identity, certs_dir,
+                                        e->resumed_chain,
+                                        sizeof(e->resumed_chain))) == NULL ||
+         !refuse_resumption(e, e->resumed_ctx)))
+        goto fail;
+    if (s->resumption_refuse &&
+        (!refuse_resumption(e, e->ctx) || !refuse_resumption(e, e->sni_ctx)))
+        goto fail;
+    return;
+fail:
+    free_contexts(e);
 }
 
 static void entry_free(struct entry *e)
 {
     scenario_unref(&e->scenario_copy);
-    if (e->ctx)
-        wolfSSL_CTX_free(e->ctx);
-    if (e->sni_ctx)
-        wolfSSL_CTX_free(e->sni_ctx);
+    free_contexts(e);
     tlsio_assets_free(&e->assets);
     free(e);
 }

@@ -29,9 +29,12 @@ struct entry {
     enum protocol_id protocol;
     WOLFSSL_CTX *ctx;     /* the default identity; NULL when unavailable */
     WOLFSSL_CTX *sni_ctx; /* for registered SNI names, or NULL */
+    WOLFSSL_CTX *resumed_ctx; /* [resumption] cert: for a ClientHello
+                               * that offers to resume, or NULL */
     struct tlsio_assets assets; /* outlives both contexts */
     char chain[600];     /* the default identity, as the trace shows it */
     char sni_chain[600]; /* the SNI identity */
+    char resumed_chain[600]; /* the [resumption] identity */
     char unavailable[512]; /* empty when servable */
     bool unsupported;      /* unavailable because of the library */
     /* The primary loop's socket for it: kept by the server. */

@@ -132,6 +132,14 @@ static void parse_extension(unsigned type, struct cursor *ext,
     case 16: /* application_layer_protocol_negotiation */
         parse_alpn(ext, h);
         break;
+    case 35: /* session_ticket */
+        h->ticket_len = ext->left;
+        take(ext, ext->left);
+        break;
+    case 41: /* pre_shared_key */
+        h->has_psk = true;
+        take(ext, ext->left);
+        break;
     case 43: /* supported_versions */
         list = vector(ext, 1);
         u16_list(&list, h->versions, &h->n_versions);
@@ -156,6 +164,7 @@ static enum hello_status parse_body(const uint8_t *body, size_t len,
         *why = "ClientHello fields are malformed";
         return HELLO_ERROR;
     }
+    h->session_id_len = session.left;
     u16_list(&suites, h->ciphers, &h->n_ciphers);
     if (suites.bad) {
         *why = "cipher suite list has an odd length";
@@ -298,6 +307,20 @@ uint16_t hello_max_version(const struct hello *h)
         if (!hello_is_grease(h->versions[i]) && h->versions[i] > best)
             best = h->versions[i];
     return best ? best : h->legacy_version;
+}
+
+bool hello_offers_resumption(const struct hello *h, const char **how)
+{
+    const char *via = NULL;
+    if (h->has_psk)
+        via = "a TLS 1.3 pre-shared key";
+    else if (h->ticket_len > 0)
+        via = "a TLS 1.2 session ticket";
+    else if (h->session_id_len > 0 && hello_max_version(h) < 0x0304)
+        via = "a TLS 1.2 session ID";
+    if (how != NULL)
+        *how = via;
+    return via != NULL;
 }
 
 void hello_version_name(uint16_t v, char *out, size_t size)

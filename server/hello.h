@@ -41,6 +41,9 @@ struct hello {
     char alpn[256]; /* protocols joined with ',' */
     int n_alpn;
     int n_extensions;
+    size_t session_id_len; /* legacy_session_id: 0 to 32 bytes */
+    bool has_psk;          /* pre_shared_key (41): a TLS 1.3 resumption */
+    size_t ticket_len;     /* session_ticket (35) contents: 0 asks for one */
 };
 
 /* Parses the ClientHello at the start of data. Returns HELLO_OK with h
@@ -62,5 +65,11 @@ int hello_group_lookup(const char *name);
 /* "x25519, x448, secp256r1, ...": the names hello_group_lookup knows. */
 void hello_group_list(char *out, size_t size);
 bool hello_is_grease(uint16_t v);
+/* Whether the client offers to resume a session, and how ("a TLS 1.3
+ * pre-shared key", "a TLS 1.2 session ticket", "a TLS 1.2 session ID")
+ * into *how: a pre_shared_key, a session_ticket with contents, or a
+ * session ID from a client that does not offer TLS 1.3 (a client that
+ * does sends 32 random bytes there for middlebox compatibility). */
+bool hello_offers_resumption(const struct hello *h, const char **how);
 
 #endif

@@ -28,6 +28,7 @@ enum section {
     SEC_TLS,
     SEC_CLIENT_AUTH,
     SEC_SNI,
+    SEC_RESUMPTION,
     SEC_ALPN,
     SEC_DIALOGUE,
     SEC_FAULT,
@@ -40,6 +41,7 @@ static const char *const section_names[] = {
     [SEC_TLS] = "tls",
     [SEC_CLIENT_AUTH] = "client_auth",
     [SEC_SNI] = "sni",
+    [SEC_RESUMPTION] = "resumption",
     [SEC_ALPN] = "alpn",
     [SEC_DIALOGUE] = "dialogue",
     [SEC_FAULT] = "fault",
@@ -954,6 +956,12 @@ static const struct key_spec keys[] = {
     {SEC_SNI, "on_unknown", parse_hello_action, S(on_unknown)},
     {SEC_SNI, "on_missing", parse_hello_action, S(on_missing)},
 
+    {SEC_RESUMPTION, "refuse", parse_bool, S(resumption_refuse)},
+    {SEC_RESUMPTION, "cert", parse_stem, S(resumed_identity.cert)},
+    {SEC_RESUMPTION, "key", parse_stem, S(resumed_identity.key)},
+    {SEC_RESUMPTION, "chain", parse_chain, S(resumed_identity.chain)},
+    {SEC_RESUMPTION, "action", parse_hello_action, S(on_resumption)},
+
     {SEC_ALPN, "protocols", parse_alpn_protocols, S(alpn)},
     {SEC_ALPN, "on_mismatch", parse_hello_action, S(on_alpn_mismatch)},
     {SEC_ALPN, "on_missing", parse_hello_action, S(on_alpn_missing)},
@@ -1489,6 +1497,13 @@ static int validate(struct loader *l)
         return require(l, SEC_SNI, "both cert and key, or neither", false);
     if (s->sni_identity.n_chain > 0 && !s->sni_identity.cert[0])
         return require(l, SEC_SNI, "cert and key to go with chain", false);
+    if ((s->resumed_identity.cert[0] != 0) !=
+        (s->resumed_identity.key[0] != 0))
+        return require(l, SEC_RESUMPTION, "both cert and key, or neither",
+                       false);
+    if (s->resumed_identity.n_chain > 0 && !s->resumed_identity.cert[0])
+        return require(l, SEC_RESUMPTION, "cert and key to go with chain",
+                       false);
     /* Renegotiation goes without ALPN: HTTP/2 forbids renegotiation (RFC
      * 9113 section 9.2.1), and wolfSSL repeats the selected protocol in
      * the second ServerHello, which clients refuse as an unsolicited
@@ -1535,6 +1550,7 @@ static void scenario_defaults(struct scenario *s, const char *filename)
     s->max_version = SCENARIO_TLS13;
     s->on_unknown.kind = SCENARIO_SERVE;
     s->on_missing.kind = SCENARIO_SERVE;
+    s->on_resumption.kind = SCENARIO_SERVE;
     strcpy(s->alpn[0], "h2");
     strcpy(s->alpn[1], "http/1.1");
     s->n_alpn = 2;

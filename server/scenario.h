@@ -222,6 +222,17 @@ struct scenario {
     struct scenario_action on_unknown;
     struct scenario_action on_missing;
 
+    /* [resumption]: what a ClientHello that offers to resume meets. By
+     * default the server resumes as wolfSSL does (tickets in TLS 1.2 and
+     * 1.3, the session cache). refuse: tickets are still issued but
+     * never honoured, and the cache is off, so every connection is a
+     * full handshake. An identity (cert, key, chain) is served to the
+     * connections that offer to resume, always in a full handshake.
+     * action: what the server does on such a ClientHello (serve). */
+    bool resumption_refuse;
+    struct scenario_identity resumed_identity; /* empty cert: identity */
+    struct scenario_action on_resumption;
+
     /* [alpn] (RFC 7301): the protocols the server speaks, in its order
      * of preference (default h2, http/1.1), or none at all: then it
      * ignores the extension and selects nothing. */

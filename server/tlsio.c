@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <wolfssl/error-ssl.h>
 
@@ -622,6 +623,49 @@ int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s)
     (void)s;
 #endif
     return 0;
+}
+
+#ifdef HAVE_SESSION_TICKET
+/* A ticket the server never means to honour: random bytes in place of
+ * the encrypted session, so nothing of the session leaves the server,
+ * and a refusal when it comes back (wolfSSL then runs a full
+ * handshake). */
+static int refusing_ticket(WOLFSSL *ssl,
+                           unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
+                           unsigned char iv[WOLFSSL_TICKET_IV_SZ],
+                           unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
+                           unsigned char *ticket, int in_len, int *out_len,
+                           void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    if (!enc)
+        return WOLFSSL_TICKET_RET_REJECT;
+    unsigned char *parts[] = {key_name, iv, mac, ticket};
+    size_t sizes[] = {WOLFSSL_TICKET_NAME_SZ, WOLFSSL_TICKET_IV_SZ,
+                      WOLFSSL_TICKET_MAC_SZ, (size_t)in_len};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t off = 0; off < sizes[i];) {
+            ssize_t n = getrandom(parts[i] + off, sizes[i] - off, 0);
+            if (n <= 0)
+                return WOLFSSL_TICKET_RET_FATAL;
+            off += (size_t)n;
+        }
+    *out_len = in_len;
+    return WOLFSSL_TICKET_RET_OK;
+}
+#endif
+
+int tlsio_refuse_resumption(WOLFSSL_CTX *ctx)
+{
+    wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
+#ifdef HAVE_SESSION_TICKET
+    return wolfSSL_CTX_set_TicketEncCb(ctx, refusing_ticket) ==
+                   WOLFSSL_SUCCESS
+               ? 0 : -1;
+#else
+    return -1;
+#endif
 }
 
 #ifdef SHAKEDOWN_SIGN_WITH

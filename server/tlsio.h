@@ -97,6 +97,13 @@ int tlsio_use_alpn(WOLFSSL *ssl, const struct scenario *s);
  * -1 when the scheme does not suit the key or this wolfSSL lacks the
  * mechanism. */
 int tlsio_sign_with(WOLFSSL *ssl, const struct scenario *s);
+
+/* Makes every handshake on ctx a full one while still issuing tickets:
+ * the session cache is off, and the tickets are random bytes that the
+ * server refuses when a client brings one back ([resumption] refuse, and
+ * the identity served to a client that offers to resume). 0, or -1 when
+ * this wolfSSL has no session tickets. */
+int tlsio_refuse_resumption(WOLFSSL_CTX *ctx);
 /* The protocol ALPN selected into out; false when none was. */
 bool tlsio_alpn(WOLFSSL *ssl, char *out, size_t size);
 /* "TLS 1.2" for a negotiated WOLFSSL_*_VERSION-style name. */

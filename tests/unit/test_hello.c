@@ -275,6 +275,8 @@ static void test_fixtures_parse(void **state)
         assert_string_equal(h.alpn, x->alpn);
         assert_int_equal(h.n_alpn, x->n_alpn);
         assert_int_equal(h.n_extensions, x->n_extensions);
+        /* Each was a client's first connection: nothing to resume. */
+        assert_false(hello_offers_resumption(&h, NULL));
         free(data);
     }
 }
@@ -455,6 +457,82 @@ static void test_extensions(void **state)
     assert_int_equal(h.n_sigalgs, 1);
     assert_int_equal(h.sigalgs[0], 0x0804);
     assert_int_equal(h.n_extensions, 6);
+}
+
+/* A body with the given session ID length and extensions (already
+ * framed, with their block length), for the resumption offers. */
+static void put_session_body(struct wire *w, size_t id_len,
+                             const struct wire *exts)
+{
+    w->n = 0;
+    put16(w, 0x0303);
+    put_zeros(w, 32);
+    put8(w, (unsigned)id_len);
+    put_zeros(w, id_len);
+    put16(w, 2);
+    put16(w, 0x1301);
+    put8(w, 1);
+    put8(w, 0);
+    if (exts->n > 0) {
+        put16(w, (unsigned)exts->n);
+        put_bytes(w, exts->b, exts->n);
+    }
+}
+
+static void test_resumption_offers(void **state)
+{
+    static struct wire body, exts;
+    static const uint8_t tls13[] = {4, 3, 4, 3, 3};
+    static const uint8_t tls12[] = {2, 3, 3};
+    static const uint8_t ticket[] = {1, 2, 3, 4};
+    static const uint8_t psk[] = {0, 7, 0, 1, 'x', 0, 0, 0, 0, 0, 0, 0};
+    struct {
+        size_t id_len;
+        const uint8_t *versions; /* NULL: no supported_versions */
+        size_t versions_len;
+        int ticket_len; /* -1: no session_ticket */
+        bool psk;
+        const char *how; /* NULL: no offer */
+    } cases[] = {
+        {0, NULL, 0, -1, false, NULL},
+        {32, NULL, 0, -1, false, "a TLS 1.2 session ID"},
+        {16, tls12, sizeof(tls12), -1, false, "a TLS 1.2 session ID"},
+        /* 1.3 clients send 32 random bytes for middlebox compatibility */
+        {32, tls13, sizeof(tls13), -1, false, NULL},
+        {32, tls13, sizeof(tls13), 0, false, NULL}, /* asks for a ticket */
+        {0, tls12, sizeof(tls12), 0, false, NULL},
+        {32, tls13, sizeof(tls13), sizeof(ticket), false,
+         "a TLS 1.2 session ticket"},
+        {0, NULL, 0, sizeof(ticket), false, "a TLS 1.2 session ticket"},
+        {32, tls13, sizeof(tls13), -1, true, "a TLS 1.3 pre-shared key"},
+        {32, tls13, sizeof(tls13), sizeof(ticket), true,
+         "a TLS 1.3 pre-shared key"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hello h;
+        const char *why = NULL, *how = "unset";
+        print_message("case %zu\n", i);
+        exts.n = 0;
+        if (cases[i].versions != NULL)
+            put_ext(&exts, 43, cases[i].versions, cases[i].versions_len);
+        if (cases[i].ticket_len >= 0)
+            put_ext(&exts, 35, ticket, (size_t)cases[i].ticket_len);
+        if (cases[i].psk) /* last, as RFC 8446 requires */
+            put_ext(&exts, 41, psk, sizeof(psk));
+        put_session_body(&body, cases[i].id_len, &exts);
+        assert_int_equal(parse_built(&body, &h, &why), HELLO_OK);
+        assert_int_equal(h.session_id_len, cases[i].id_len);
+        assert_int_equal(h.has_psk, cases[i].psk);
+        assert_int_equal(h.ticket_len,
+                         cases[i].ticket_len < 0 ? 0 : cases[i].ticket_len);
+        assert_int_equal(hello_offers_resumption(&h, &how),
+                         cases[i].how != NULL);
+        if (cases[i].how == NULL)
+            assert_null(how);
+        else
+            assert_string_equal(how, cases[i].how);
+    }
 }
 
 static void test_sni_not_printable(void **state)
@@ -876,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_fixture_mutations),
         cmocka_unit_test(test_no_extensions),
         cmocka_unit_test(test_extensions),
+        cmocka_unit_test(test_resumption_offers),
         cmocka_unit_test(test_sni_not_printable),
         cmocka_unit_test(test_many_ciphers),
         cmocka_unit_test(test_large_hello_over_records),

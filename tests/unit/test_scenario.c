@@ -855,15 +855,57 @@ static void test_sni_actions(void **state)
     assert_non_null(strstr(names, ", no_application_protocol"));
 }
 
-static void test_sni_identity_pairs(void **state)
+/* [sni] and [resumption] each hold a second identity, whole or absent. */
+static void test_identity_pairs(void **state)
 {
+    static const char *const sections[] = {"sni", "resumption"};
+    char t[1024], msg[128];
     (void)state;
-    assert_load_error(GOOD "\n[sni]\ncert = leaf-sni\n", 11,
-                      "[sni] needs both cert and key, or neither");
-    assert_load_error(GOOD "[sni]\nkey = leaf-sni\n", 10,
-                      "[sni] needs both cert and key, or neither");
-    assert_load_error(GOOD "[sni]\nchain = intermediate\n", 10,
-                      "[sni] needs cert and key to go with chain");
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(t, sizeof(t), GOOD "\n[%s]\ncert = leaf-sni\n", sections[i]);
+        snprintf(msg, sizeof(msg), "[%s] needs both cert and key, or neither",
+                 sections[i]);
+        assert_load_error(t, 11, msg);
+        snprintf(t, sizeof(t), GOOD "[%s]\nkey = leaf-sni\n", sections[i]);
+        assert_load_error(t, 10, msg);
+        snprintf(t, sizeof(t), GOOD "[%s]\nchain = intermediate\n",
+                 sections[i]);
+        snprintf(msg, sizeof(msg), "[%s] needs cert and key to go with chain",
+                 sections[i]);
+        assert_load_error(t, 10, msg);
+    }
+}
+
+/* [resumption]: off by default; refuse, a second identity and an action
+ * right after a ClientHello that offers to resume. */
+static void test_resumption(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD);
+    assert_false(set.items[0].resumption_refuse);
+    assert_string_equal(set.items[0].resumed_identity.cert, "");
+    assert_int_equal(set.items[0].on_resumption.kind, SCENARIO_SERVE);
+    scenario_set_free(&set);
+
+    assert_loads(&set, GOOD "[resumption]\nrefuse = yes\ncert = leaf-other\n"
+                            "key = leaf-other\nchain = intermediate\n"
+                            "action = alert:handshake_failure\n");
+    const struct scenario *s = &set.items[0];
+    assert_true(s->resumption_refuse);
+    assert_string_equal(s->resumed_identity.cert, "leaf-other");
+    assert_string_equal(s->resumed_identity.key, "leaf-other");
+    assert_int_equal(s->resumed_identity.n_chain, 1);
+    assert_int_equal(s->on_resumption.kind, SCENARIO_ALERT);
+    assert_int_equal(s->on_resumption.alert, 40);
+    assert_int_equal(s->fault.at, SCENARIO_AT_NONE);
+    scenario_set_free(&set);
+
+    assert_load_error(GOOD "[resumption]\naction = drip\n", 11,
+                      "[resumption] action: \"drip\" is not one of serve, "
+                      "alert:NAME, reset, close, stall, plaintext, garbage");
+    assert_load_error(GOOD "[resumption]\nrefuse = maybe\n", 11,
+                      "[resumption] refuse: \"maybe\" is not yes or no");
 }
 
 /* The SNI policy acts right after the ClientHello: stall, plaintext and
@@ -2803,7 +2845,8 @@ int main(void)
         cmocka_unit_test(test_missing_cert_status_modes),
         cmocka_unit_test(test_sni_names),
         cmocka_unit_test(test_sni_actions),
-        cmocka_unit_test(test_sni_identity_pairs),
+        cmocka_unit_test(test_identity_pairs),
+        cmocka_unit_test(test_resumption),
         cmocka_unit_test(test_sni_fault_actions),
         cmocka_unit_test(test_expect_clients),
         cmocka_unit_test(test_expect_values_bad),
