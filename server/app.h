@@ -46,6 +46,13 @@ struct app_page {
     const char *client_cert; /* subject, or NULL */
     const char *note;        /* why the status is not 200, or NULL */
     bool no_length; /* a truncation fault: no length, no end of stream */
+    /* [http]'s answer, its ports filled in (http_answer): header lines
+     * ("Name: value\r\n" each) after the server's own, and a body in
+     * place of the page (NULL: the page, as text/plain). */
+    const char *headers;
+    const char *body;
+    size_t body_len;
+    const char *content_type; /* with body */
 };
 
 struct app_ops {

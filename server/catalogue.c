@@ -78,7 +78,7 @@ static const struct {
     {"wolfssl", "{wolfclient} --ca certs/ca.pem --host {host} "
                 "--port {port}{args}",
      {"wolfSSL (this build)"}, HTTPS},
-    {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/",
+    {"chromium", "tests/clients/chromium-probe https://{url_host}:{port}/{args}",
      {"Chromium (Debian 12)"}, HTTPS},
     /* Under --protocol: curl with TLS required (--ssl-reqd: without it,
      * curl goes on in plaintext when STARTTLS is not offered). */
@@ -545,6 +545,24 @@ static void json_resumption(struct json *j, const struct scenario *s)
     json_object_end(j);
 }
 
+/* [http]: status 0 is the page's 200; plain_port -1, no companion. */
+static void json_http(struct json *j, const struct scenario *s)
+{
+    json_key(j, "http");
+    json_object_begin(j);
+    json_kv_int(j, "status", s->http_status ? s->http_status : 200);
+    json_key(j, "headers");
+    json_array_begin(j);
+    for (int i = 0; i < s->http_headers.n; i++)
+        json_string(j, s->http_headers.line[i]);
+    json_array_end(j);
+    json_kv_string(j, "location", s->http_location);
+    json_kv_string(j, "body", s->http_body.file);
+    json_kv_string(j, "content_type", s->http_content_type);
+    json_kv_int(j, "plain_port", s->plain_port);
+    json_object_end(j);
+}
+
 static void json_outcomes(struct json *j, const struct scenario *s)
 {
     json_key(j, "outcomes");
@@ -591,6 +609,7 @@ int catalogue_json(const struct catalogue_view *v, struct buf *b)
         json_array_end(&j);
         json_records(&j, s);
         json_resumption(&j, s);
+        json_http(&j, s);
         json_kv_string(&j, "sign_with", s->sign_with != 0
                                             ? scenario_sigalg_name(s->sign_with)
                                             : "");

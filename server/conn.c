@@ -14,6 +14,7 @@
 
 #include "alert.h"
 #include "fault.h"
+#include "companion.h"
 #include "http.h"
 #include "http2.h"
 #include "layers.h"
@@ -476,6 +477,12 @@ static bool step_preamble(struct conn *c)
     flush(c);
     switch (r) {
     case PREAMBLE_TLS:
+        if (c->plain) {
+            /* From here on, a TLS connection of the scenario's. */
+            trace_upgrade(tr(c));
+            c->trace.dialogue = NULL;
+            c->trace.protocol = NULL;
+        }
         c->state = CONN_PEEK;
         c->dialogue.injected = c->dialogue.inject != NULL && !first;
         record_scan_feed(&c->scan, buf_head(&c->enc_in),
@@ -621,7 +628,8 @@ static bool step_handshake(struct conn *c)
 }
 
 /* Answers c->request (NULL: one that could not be read) with status,
- * unless the scenario refuses a request without a certificate. */
+ * unless the scenario refuses a request without a certificate; a
+ * request it serves gets [http]'s answer, when it has one. */
 static void respond(struct conn *c, const struct app_request *req,
                     int status)
 {
@@ -645,12 +653,38 @@ static void respond(struct conn *c, const struct app_request *req,
                         : "no client certificate was presented, so this "
                           "request is refused";
     }
+    bool served = status == 200;
+    struct buf headers, body;
+    buf_init(&headers);
+    buf_init(&body);
+    if (served && c->entry->protocol == PROTOCOL_HTTPS && req != NULL &&
+        !req->grpc) {
+        if (http_answer(s, c->entry->port,
+                        c->entry->plain_listening ? c->entry->plain_port : -1,
+                        &headers, &body) != 0 ||
+            buf_append(&headers, "", 1) != 0) {
+            buf_free(&headers);
+            buf_free(&body);
+            finish(c, "out of memory", TRACE_END_RST);
+            return;
+        }
+        page.headers = (const char *)buf_head(&headers);
+        if (s->http_body.file[0]) {
+            page.body = (const char *)buf_head(&body);
+            page.body_len = buf_pending(&body);
+            page.content_type = s->http_content_type;
+        }
+        if (s->http_status != 0)
+            status = s->http_status;
+    }
     bool faulty = f->at == SCENARIO_AT_RESPONSE;
     page.no_length = faulty && f->action.kind == SCENARIO_TRUNCATE;
     c->trace.http_status = status;
     if (req != NULL)
         trace_request(tr(c), req);
     int rc = c->app->respond(c->app_state, status, &page, &c->clear_out);
+    buf_free(&headers);
+    buf_free(&body);
     if (rc >= 0 && buf_pending(&c->clear_out) > 0)
         tlsio_write(c->ssl, buf_head(&c->clear_out),
                     buf_pending(&c->clear_out),
@@ -665,9 +699,9 @@ static void respond(struct conn *c, const struct app_request *req,
     if (!faulty) {
         wolfSSL_shutdown(c->ssl); /* queues close_notify */
         bool http = c->entry->protocol == PROTOCOL_HTTPS;
-        finish(c, status == 200 ? (http ? "handshake completed, page served"
-                                        : "handshake completed, request "
-                                          "answered")
+        finish(c, served ? (http ? "handshake completed, page served"
+                                 : "handshake completed, request "
+                                   "answered")
                   : status == 400 ? (http ? "handshake completed, bad HTTP "
                                             "request"
                                           : "handshake completed, the client "
@@ -1027,7 +1061,7 @@ static void pool_remove(struct conn_pool *p, struct conn *c)
 }
 
 void conn_accept(struct conn_pool *p, struct entry *entry,
-                 uv_stream_t *listening)
+                 uv_stream_t *listening, bool plain)
 {
     struct conn *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -1047,6 +1081,12 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
         c->dialogue.inject = protocol_get(entry->protocol)->inject;
     if (entry->protocol != PROTOCOL_HTTPS) {
         c->trace.protocol = protocol_get(entry->protocol)->name;
+        c->trace.dialogue = &c->dialogue;
+    }
+    c->plain = plain;
+    if (plain) {
+        c->preamble = &preamble_plain_http;
+        c->trace.protocol = preamble_plain_http.name;
         c->trace.dialogue = &c->dialogue;
     }
     if (c->preamble->size > 0 &&
@@ -1075,8 +1115,8 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
         return;
     }
     describe_peer(c);
-    c->trace.port = c->entry->port;
-    trace_accepted(tr(c), c->entry->port);
+    c->trace.port = plain ? c->entry->plain_port : c->entry->port;
+    trace_accepted(tr(c), c->trace.port);
     uv_tcp_nodelay(&c->tcp, 1);
     if (__atomic_load_n(p->open_total, __ATOMIC_RELAXED) >
         p->limits.max_connections) {
@@ -1086,6 +1126,8 @@ void conn_accept(struct conn_pool *p, struct entry *entry,
     uv_timer_start(&c->timer, on_timer, p->limits.handshake_timeout_ms, 0);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     const struct scenario_fault *f = &entry->scenario->fault;
+    if (plain)
+        return; /* the client speaks first; the fault waits for TLS */
     if (f->at == SCENARIO_AT_ACCEPT) {
         trace_action(tr(c), "accept", &f->action, f, "fault on accept");
         apply_action(c, &f->action, NULL);

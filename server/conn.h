@@ -95,6 +95,7 @@ struct conn {
     void *app_state;
     struct app_request request; /* the one being answered */
     bool greeted;  /* the preamble has had its first call */
+    bool plain;    /* on the [http] plain_port: plain HTTP, or TLS */
     bool answered; /* a dialogue goes on after its request's answer */
     bool app_buffered; /* the layer may hold input it has not read */
     /* Clear text the layer has said and wolfSSL has not yet taken: held
@@ -130,7 +131,7 @@ void conn_pool_abort_all(struct conn_pool *p, const char *reason);
 
 /* Accepts a pending connection from listening, to serve entry. */
 void conn_accept(struct conn_pool *p, struct entry *entry,
-                 uv_stream_t *listening);
+                 uv_stream_t *listening, bool plain);
 /* Ends the connection at once with RST. */
 void conn_abort(struct conn *c, const char *reason);
 

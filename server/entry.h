@@ -41,6 +41,10 @@ struct entry {
     struct listener *listener; /* NULL when not listening */
     int port;                  /* the bound port while listening */
     bool listening;
+    /* The [http] plain_port companion, on the primary loop alone. */
+    struct listener *plain_listener; /* NULL when not listening */
+    int plain_port;                  /* its bound port while listening */
+    bool plain_listening;
     size_t refs;  /* the owner, connections, sockets (atomic) */
     bool retired; /* the owner let go: a reload replaced it */
 };

@@ -117,6 +117,11 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -158,25 +163,99 @@ size_t http_page_text(const struct app_page *page, char *body, size_t size)
     return (size_t)n;
 }
 
+/* Appends text[0, len) to out with {port} and {plain_port} filled in. */
+static int expand(struct buf *out, const char *text, size_t len, int port,
+                  int plain_port)
+{
+    static const struct {
+        const char *word;
+        size_t len;
+    } words[] = {{"{port}", 6}, {"{plain_port}", 12}};
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *brace = memchr(p, '{', (size_t)(end - p));
+        if (brace == NULL)
+            return buf_append(out, p, (size_t)(end - p));
+        if (buf_append(out, p, (size_t)(brace - p)) != 0)
+            return -1;
+        p = brace;
+        int which = -1;
+        for (int i = 0; i < 2; i++)
+            if ((size_t)(end - p) >= words[i].len &&
+                memcmp(p, words[i].word, words[i].len) == 0)
+                which = i;
+        int value = which == 0 ? port : plain_port;
+        if (which < 0 || value < 0) {
+            if (buf_append(out, p, 1) != 0)
+                return -1;
+            p++;
+            continue;
+        }
+        char num[16];
+        int n = snprintf(num, sizeof(num), "%d", value);
+        if (buf_append(out, num, (size_t)n) != 0)
+            return -1;
+        p += words[which].len;
+    }
+    return 0;
+}
+
+int http_answer(const struct scenario *s, int port, int plain_port,
+                struct buf *headers, struct buf *body)
+{
+    const char *loc = s->http_location;
+    if (loc[0] && (buf_append(headers, "Location: ", 10) != 0 ||
+                   expand(headers, loc, strlen(loc), port, plain_port) != 0 ||
+                   buf_append(headers, "\r\n", 2) != 0))
+        return -1;
+    for (int i = 0; i < s->http_headers.n; i++) {
+        const char *h = s->http_headers.line[i];
+        if (expand(headers, h, strlen(h), port, plain_port) != 0 ||
+            buf_append(headers, "\r\n", 2) != 0)
+            return -1;
+    }
+    if (s->http_body.file[0] &&
+        expand(body, s->http_body.data, s->http_body.len, port,
+               plain_port) != 0)
+        return -1;
+    return 0;
+}
+
+size_t http_body(const struct app_page *page, char *out, size_t size,
+                 const char **content_type)
+{
+    if (page->body == NULL) {
+        *content_type = "text/plain; charset=utf-8";
+        return http_page_text(page, out, size);
+    }
+    *content_type = page->content_type;
+    size_t n = page->body_len < size ? page->body_len : size - 1;
+    memcpy(out, page->body, n);
+    out[n] = '\0';
+    return n;
+}
+
 int http_respond(struct buf *out, int status, const char *reason,
                  const struct app_page *page)
 {
-    char body[4096];
+    char body[SCENARIO_HTTP_BODY_MAX + 1];
+    const char *type;
     const struct scenario *s = page->scenario;
-    int n = (int)http_page_text(page, body, sizeof(body));
-    char head[512], length[48] = "";
+    size_t n = http_body(page, body, sizeof(body), &type);
+    char head[768], length[48] = "";
     if (!page->no_length)
-        snprintf(length, sizeof(length), "Content-Length: %d\r\n", n);
+        snprintf(length, sizeof(length), "Content-Length: %zu\r\n", n);
     snprintf(head, sizeof(head),
              "HTTP/1.1 %d %s\r\n"
-             "Content-Type: text/plain; charset=utf-8\r\n"
+             "Content-Type: %s\r\n"
              "%s"
              "Connection: close\r\n"
              "Access-Control-Allow-Origin: *\r\n"
-             "X-Shakedown-Scenario: %s\r\n"
-             "\r\n",
-             status, reason, length, s->name);
-    if (append(out, head) != 0 || buf_append(out, body, (size_t)n) != 0)
+             "X-Shakedown-Scenario: %s\r\n",
+             status, reason, type, length, s->name);
+    if (append(out, head) != 0 ||
+        (page->headers != NULL && append(out, page->headers) != 0) ||
+        append(out, "\r\n") != 0 || buf_append(out, body, n) != 0)
         return -1;
     return 0;
 }

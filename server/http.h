@@ -47,6 +47,18 @@ const char *http_reason(int status);
 /* The scenario page's text into out; returns its length. */
 size_t http_page_text(const struct app_page *page, char *out, size_t size);
 
+/* [http]'s header lines and body of s, with {port} and {plain_port}
+ * (-1: none, left as written) filled in, into headers ("Name: value\r\n"
+ * each) and body; both empty without [http]. Returns 0 or -1 (out of
+ * memory). */
+int http_answer(const struct scenario *s, int port, int plain_port,
+                struct buf *headers, struct buf *body);
+
+/* The body the answer carries into out (page->body, or the page's text
+ * with its Content-Type): its length, NUL-terminated where it fits. */
+size_t http_body(const struct app_page *page, char *out, size_t size,
+                 const char **content_type);
+
 /* Appends a whole response (status line, headers, body) to out. */
 int http_respond(struct buf *out, int status, const char *reason,
                  const struct app_page *page);

@@ -8,6 +8,7 @@
  */
 #include "http2.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ struct http2_state {
     size_t input_bytes;  /* before the request was complete */
     struct app_request req;
     /* The answer being sent: its body and trailers. */
-    uint8_t body[4096];
+    uint8_t body[SCENARIO_HTTP_BODY_MAX + 1];
     size_t body_len, body_off;
     bool trailers; /* gRPC: end the stream with trailers */
     bool no_end;   /* a truncation: leave the stream open */
@@ -244,21 +245,54 @@ static int submit_grpc(struct http2_state *st, int status,
                                    sizeof(nv) / sizeof(nv[0]), &data);
 }
 
+/* The page's extra header lines ("Name: value\r\n" each) as name-value
+ * pairs in nv, their names lowercased into names (HTTP/2 sends no other):
+ * how many were added. nghttp2 copies them as the response is submitted. */
+static size_t extra_headers(const char *lines, nghttp2_nv *nv, size_t room,
+                            char *names, size_t names_size)
+{
+    size_t n = 0, used = 0;
+    for (const char *p = lines; p != NULL && *p && n < room;) {
+        const char *eol = strstr(p, "\r\n");
+        const char *colon = memchr(p, ':', eol ? (size_t)(eol - p) : 0);
+        if (eol == NULL || colon == NULL)
+            break;
+        size_t len = (size_t)(colon - p);
+        if (used + len > names_size)
+            break;
+        for (size_t i = 0; i < len; i++)
+            names[used + i] = (char)tolower((unsigned char)p[i]);
+        const char *v = colon + 1;
+        while (v < eol && *v == ' ')
+            v++;
+        nv[n++] = (nghttp2_nv){(uint8_t *)names + used, (uint8_t *)v, len,
+                               (size_t)(eol - v), NGHTTP2_NV_FLAG_NONE};
+        used += len;
+        p = eol + 2;
+    }
+    return n;
+}
+
 static int submit_page(struct http2_state *st, int status,
                        const struct app_page *page)
 {
     char code[8], length[24];
-    st->body_len = http_page_text(page, (char *)st->body, sizeof(st->body));
+    const char *type;
+    st->body_len = http_body(page, (char *)st->body, sizeof(st->body), &type);
     snprintf(code, sizeof(code), "%d", status);
     snprintf(length, sizeof(length), "%zu", st->body_len);
-    nghttp2_nv nv[] = {
+    nghttp2_nv nv[5 + SCENARIO_MAX_HTTP_HEADERS] = {
         NV(":status", code),
-        NV("content-type", "text/plain; charset=utf-8"),
+        NV("content-type", type),
         NV("access-control-allow-origin", "*"),
         NV("x-shakedown-scenario", page->scenario->name),
-        NV("content-length", length),
     };
-    size_t n = sizeof(nv) / sizeof(nv[0]) - (page->no_length ? 1 : 0);
+    size_t n = 4;
+    if (!page->no_length)
+        nv[n++] = (nghttp2_nv)NV("content-length", length);
+    char names[SCENARIO_MAX_HTTP_HEADERS * SCENARIO_HTTP_HEADER_MAX];
+    n += extra_headers(page->headers, nv + n, SCENARIO_MAX_HTTP_HEADERS,
+                       names, sizeof(names));
     nghttp2_data_provider data = {.read_callback = read_body};
     return nghttp2_submit_response(st->session, st->stream, nv, n, &data);
 }

@@ -22,7 +22,7 @@ static void on_connection(uv_stream_t *stream, int status)
                  uv_strerror(status));
         return;
     }
-    conn_accept(l->pool, l->entry, stream);
+    conn_accept(l->pool, l->entry, stream, l->plain);
 }
 
 int listener_resolve(const char *addr, int port, struct sockaddr_storage *ss)

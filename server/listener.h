@@ -20,6 +20,7 @@ struct listener {
     struct conn_pool *pool; /* where its connections go */
     struct entry *entry;
     int port; /* the bound port */
+    bool plain; /* the entry's plain-HTTP companion ([http] plain_port) */
 };
 
 /* How a listener shares its port with the other worker loops. */

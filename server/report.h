@@ -31,6 +31,7 @@ struct test_conn {
 struct test_result {
     const struct scenario *s;
     int port;
+    int plain_port; /* the [http] companion's; -1: none */
     char host[128]; /* what {host} became */
     char url[300];
     enum grade grade;

@@ -128,7 +128,7 @@ struct placeholder {
 };
 
 enum { PH_URL, PH_HOST, PH_IP, PH_PORT, PH_CA, PH_SCENARIO, PH_CERT, PH_KEY,
-       PH_COUNT };
+       PH_PLAIN_PORT, PH_COUNT };
 
 static void fill_placeholders(struct runner *r, const struct test_result *res,
                               struct placeholder ph[PH_COUNT])
@@ -138,7 +138,8 @@ static void fill_placeholders(struct runner *r, const struct test_result *res,
         {"ip", "SHAKEDOWN_IP"},           {"port", "SHAKEDOWN_PORT"},
         {"ca", "SHAKEDOWN_CA"},           {"scenario", "SHAKEDOWN_SCENARIO"},
         {"client_cert", "SHAKEDOWN_CLIENT_CERT"},
-        {"client_key", "SHAKEDOWN_CLIENT_KEY"}};
+        {"client_key", "SHAKEDOWN_CLIENT_KEY"},
+        {"plain_port", "SHAKEDOWN_PLAIN_PORT"}};
     const char *values[PH_COUNT] = {res->url, res->host, r->srv->opt.bind,
                                     NULL, r->ca, res->s->name,
                                     r->client_cert, r->client_key};
@@ -149,6 +150,9 @@ static void fill_placeholders(struct runner *r, const struct test_result *res,
                  values[i] ? values[i] : "");
     }
     snprintf(ph[PH_PORT].value, sizeof(ph[PH_PORT].value), "%d", res->port);
+    if (res->plain_port >= 0) /* else empty: the scenario has no companion */
+        snprintf(ph[PH_PLAIN_PORT].value, sizeof(ph[PH_PLAIN_PORT].value),
+                 "%d", res->plain_port);
 }
 
 /* arg with every {name} replaced; an unknown {word} stays as it is, and
@@ -176,7 +180,8 @@ static char *expand(struct runner *r, const char *arg,
                 (size_t)(close - p - 1) && close > p + 1) {
             fprintf(stderr, "shakedown test: %.*s in \"%s\" is not a "
                     "placeholder ({url} {host} {ip} {port} {ca} {scenario} "
-                    "{client_cert} {client_key}); it is passed as it is\n",
+                    "{client_cert} {client_key} {plain_port}); it is passed "
+                    "as it is\n",
                     (int)(close - p + 1), p, arg);
             r->warned_placeholder = true;
         }
@@ -828,8 +833,12 @@ int runner_run(struct server *srv, const struct runner_options *o)
         teardown(&r);
         return 1;
     }
-    for (size_t i = 0; i < srv->n_entries; i++)
+    for (size_t i = 0; i < srv->n_entries; i++) {
         r.run.results[i].port = srv->entries[i]->port;
+        r.run.results[i].plain_port = srv->entries[i]->plain_listening
+                                          ? srv->entries[i]->plain_port
+                                          : -1;
+    }
     for (size_t i = 0; i < srv->n_entries; i++)
         if (r.run.results[i].grade == GRADE_COUNT)
             pick_host(&r, &r.run.results[i]);

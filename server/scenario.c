@@ -30,6 +30,7 @@ enum section {
     SEC_SNI,
     SEC_RESUMPTION,
     SEC_ALPN,
+    SEC_HTTP,
     SEC_DIALOGUE,
     SEC_FAULT,
     SEC_EXPECT,
@@ -43,6 +44,7 @@ static const char *const section_names[] = {
     [SEC_SNI] = "sni",
     [SEC_RESUMPTION] = "resumption",
     [SEC_ALPN] = "alpn",
+    [SEC_HTTP] = "http",
     [SEC_DIALOGUE] = "dialogue",
     [SEC_FAULT] = "fault",
     [SEC_EXPECT] = "expect.CLIENT",
@@ -70,7 +72,7 @@ enum {
 
 static const char *const known_categories[] = {
     "control", "certificate", "protocol", "cipher",
-    "client-cert", "sni", "alpn", "transport", "dialogue", "alert"};
+    "client-cert", "sni", "alpn", "transport", "dialogue", "alert", "http"};
 
 struct loader;
 struct key_spec;
@@ -430,6 +432,19 @@ static int parse_status(struct loader *l, const struct key_spec *k,
                         void *field, const char *value)
 {
     return parse_int(l, k, value, 200, 599, field);
+}
+
+/* No 204 or 304: they carry no body, and the page is the scenario's. */
+static int parse_http_status(struct loader *l, const struct key_spec *k,
+                             void *field, const char *value)
+{
+    if (parse_status(l, k, field, value) != 0)
+        return -1;
+    int v = *(int *)field;
+    if (v == 204 || v == 304)
+        return fail(l, "%s %s: %d has no body; any other status from 200 "
+                    "to 599 will do", section_label(l), k->key, v);
+    return 0;
 }
 
 /* Whether the certificates served are meant to be within their dates: a
@@ -866,6 +881,107 @@ static int add_alpn(struct loader *l, const struct key_spec *k, void *ctx,
     return 0;
 }
 
+/* ---- [http] ------------------------------------------------------------ */
+
+/* What the server writes itself, and what says how long a body is: not
+ * for a scenario to set (content_type has its own key). */
+static const char *const own_headers[] = {
+    "content-length", "transfer-encoding", "connection", "content-type",
+    "x-shakedown-scenario"};
+
+static bool is_token_char(int c)
+{
+    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* One "Name: value" line of [http] headers (the first on the key's line,
+ * each further one on an indented line of its own). */
+static int add_header(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    struct scenario_http_headers *h = field;
+    const char *colon = strchr(value, ':');
+    size_t name_len = colon ? (size_t)(colon - value) : 0;
+    for (size_t i = 0; i < name_len; i++)
+        if (!is_token_char((unsigned char)value[i]))
+            name_len = 0;
+    const char *v = colon ? colon + 1 : "";
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (name_len == 0 || *v == '\0')
+        return fail(l, "%s %s: \"%s\" is not a header line (Name: value)",
+                    section_label(l), k->key, value);
+    for (const char *p = v; *p; p++)
+        if (iscntrl((unsigned char)*p) && *p != '\t')
+            return fail(l, "%s %s: the value of %.*s holds a control "
+                        "character", section_label(l), k->key,
+                        (int)name_len, value);
+    for (size_t i = 0; i < sizeof(own_headers) / sizeof(own_headers[0]); i++)
+        if (strlen(own_headers[i]) == name_len &&
+            strncasecmp(value, own_headers[i], name_len) == 0)
+            return fail(l, "%s %s: %.*s is the server's own (the body's "
+                        "type is content_type)", section_label(l), k->key,
+                        (int)name_len, value);
+    if (h->n == SCENARIO_MAX_HTTP_HEADERS)
+        return fail(l, "%s %s: at most %d header lines", section_label(l),
+                    k->key, SCENARIO_MAX_HTTP_HEADERS);
+    if (strlen(value) >= sizeof(h->line[0]))
+        return fail(l, "%s %s: a header line is too long (at most %zu "
+                    "characters)", section_label(l), k->key,
+                    sizeof(h->line[0]) - 1);
+    snprintf(h->line[h->n++], sizeof(h->line[0]), "%.*s: %s",
+             (int)name_len, value, v);
+    return 0;
+}
+
+static int parse_headers(struct loader *l, const struct key_spec *k,
+                         void *field, const char *value)
+{
+    return add_header(l, k, field, value);
+}
+
+/* The body file, beside the scenario file (or absolute), read now: what
+ * a response carries is part of the scenario. */
+static int parse_body(struct loader *l, const struct key_spec *k,
+                      void *field, const char *value)
+{
+    struct scenario_http_body *b = field;
+    char path[1024];
+    const char *slash = strrchr(l->file, '/');
+    if (copy_text(l, &(struct key_spec){.key = k->key, .size = sizeof(b->file)},
+                  b->file, value) != 0)
+        return -1;
+    if (value[0] == '/' || slash == NULL)
+        snprintf(path, sizeof(path), "%s", value);
+    else
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - l->file),
+                 l->file, value);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return fail(l, "%s %s: cannot read %s: %s", section_label(l), k->key,
+                    path, strerror(errno));
+    b->len = fread(b->data, 1, sizeof(b->data), f);
+    bool more = fgetc(f) != EOF, bad = ferror(f) != 0;
+    fclose(f);
+    if (bad)
+        return fail(l, "%s %s: cannot read %s", section_label(l), k->key,
+                    path);
+    if (more)
+        return fail(l, "%s %s: %s is larger than %d bytes, the most a body "
+                    "may be", section_label(l), k->key, path,
+                    SCENARIO_HTTP_BODY_MAX);
+    if (memchr(b->data, '\0', b->len) != NULL)
+        return fail(l, "%s %s: %s holds a NUL byte: a body is text",
+                    section_label(l), k->key, path);
+    return 0;
+}
+
+static int parse_plain_port(struct loader *l, const struct key_spec *k,
+                            void *field, const char *value)
+{
+    return parse_int(l, k, value, 0, 65535, field);
+}
+
 static int parse_alpn_protocols(struct loader *l, const struct key_spec *k,
                                 void *field, const char *value)
 {
@@ -965,6 +1081,13 @@ static const struct key_spec keys[] = {
     {SEC_ALPN, "protocols", parse_alpn_protocols, S(alpn)},
     {SEC_ALPN, "on_mismatch", parse_hello_action, S(on_alpn_mismatch)},
     {SEC_ALPN, "on_missing", parse_hello_action, S(on_alpn_missing)},
+
+    {SEC_HTTP, "status", parse_http_status, S(http_status)},
+    {SEC_HTTP, "headers", parse_headers, S(http_headers)},
+    {SEC_HTTP, "location", parse_text, S(http_location)},
+    {SEC_HTTP, "content_type", parse_text, S(http_content_type)},
+    {SEC_HTTP, "body", parse_body, S(http_body)},
+    {SEC_HTTP, "plain_port", parse_plain_port, S(plain_port)},
 
     {SEC_DIALOGUE, "starttls", parse_starttls, S(starttls)},
     {SEC_DIALOGUE, "inject", parse_bool, S(inject)},
@@ -1169,10 +1292,12 @@ static int open_section(struct loader *l, const char *name)
         return 0;
     }
     l->section = SEC_UNKNOWN;
-    return fail(l,
-                "unknown section [%s] (known: scenario, tls, client_auth, "
-                "sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])",
-                name);
+    char known[256] = "";
+    for (int i = SEC_SCENARIO; i < SEC_EXPECT; i++)
+        snprintf(known + strlen(known), sizeof(known) - strlen(known),
+                 "%s, ", section_names[i]);
+    return fail(l, "unknown section [%s] (known: %sexpect.[PROTOCOL.]CLIENT"
+                "[.VARIANT])", name, known);
 }
 
 /* ---- inih callbacks --------------------------------------------------- */
@@ -1365,9 +1490,12 @@ static int on_key(void *user, const char *section, const char *qualified,
             return append_result_text(l, k, value) == 0;
         if (k->parse == parse_ciphers)
             return append_ciphers(l, k, base + k->offset, value) == 0;
+        if (k->parse == parse_headers)
+            return add_header(l, k, base + k->offset, value) == 0;
         if (k->parse != parse_text)
-            return fail(l, "%s %s: only text values such as explain, and "
-                        "ciphers, may continue on an indented line",
+            return fail(l, "%s %s: only text values such as explain, "
+                        "ciphers and headers may continue on an indented "
+                        "line",
                         section_label(l), qualified) == 0;
         return append_continuation(l, k, base + k->offset, value) == 0;
     }
@@ -1458,6 +1586,78 @@ static int validate_dialogue(struct loader *l)
     return 0;
 }
 
+/* The first "{word}" of text that is not a placeholder [http] fills in
+ * ({port}, and {plain_port} with a companion), copied into bad; false
+ * when there is none. Braces around anything else (a script's) are
+ * text. */
+static bool unknown_placeholder(const char *text, size_t len, bool plain,
+                                bool any_word, char *bad, size_t size)
+{
+    for (const char *p = memchr(text, '{', len); p != NULL;
+         p = memchr(p + 1, '{', len - (size_t)(p + 1 - text))) {
+        size_t n = 1;
+        while (p + n < text + len && (islower((unsigned char)p[n]) ||
+                                      p[n] == '_'))
+            n++;
+        if (p + n >= text + len || p[n] != '}' || n == 1)
+            continue;
+        n++;
+        if ((n == 6 && memcmp(p, "{port}", 6) == 0) ||
+            (plain && n == 12 && memcmp(p, "{plain_port}", 12) == 0))
+            continue;
+        if (!any_word && !(n == 12 && memcmp(p, "{plain_port}", 12) == 0))
+            continue;
+        snprintf(bad, size, "%.*s", (int)n, p);
+        return true;
+    }
+    return false;
+}
+
+static int validate_http(struct loader *l)
+{
+    const struct scenario *s = l->s;
+    bool plain = s->plain_port >= 0;
+    char bad[64];
+    if (l->section_line[SEC_HTTP] == 0)
+        return 0;
+    if (s->http_body.file[0] && !s->http_content_type[0])
+        return require(l, SEC_HTTP, "content_type to go with body", false);
+    if (s->http_content_type[0] && !s->http_body.file[0])
+        return require(l, SEC_HTTP, "body to go with content_type (the "
+                       "scenario's own page is text/plain)", false);
+    bool location = false;
+    for (int i = 0; i < s->http_headers.n; i++) {
+        const char *h = s->http_headers.line[i];
+        location |= strncasecmp(h, "location:", 9) == 0;
+        if (unknown_placeholder(h, strlen(h), plain, true, bad, sizeof(bad)))
+            return require(l, SEC_HTTP, plain ? "no placeholder but {port} "
+                           "and {plain_port} in headers" :
+                           "plain_port for {plain_port} in headers (and no "
+                           "placeholder but {port})", false);
+    }
+    if (location && s->http_location[0])
+        return require(l, SEC_HTTP, "one Location: the location key or a "
+                       "Location line in headers, not both", false);
+    if (unknown_placeholder(s->http_location, strlen(s->http_location), plain,
+                            true, bad, sizeof(bad)))
+        return require(l, SEC_HTTP, plain ? "no placeholder but {port} and "
+                       "{plain_port} in location" : "plain_port for "
+                       "{plain_port} in location (and no placeholder but "
+                       "{port})", false);
+    location |= s->http_location[0] != 0;
+    if (s->http_status >= 300 && s->http_status < 400 && !location)
+        return require(l, SEC_HTTP, "location to go with a redirect status",
+                       false);
+    if (unknown_placeholder(s->http_body.data, s->http_body.len, plain, false,
+                            bad, sizeof(bad)))
+        return require(l, SEC_HTTP, "plain_port for {plain_port} in its "
+                       "body", false);
+    if (plain && s->plain_port != 0 && s->plain_port == s->port)
+        return require(l, SEC_HTTP, "a plain_port other than the "
+                       "scenario's port", false);
+    return 0;
+}
+
 static int validate(struct loader *l)
 {
     const struct scenario *s = l->s;
@@ -1520,7 +1720,8 @@ static int validate(struct loader *l)
         return require(l, SEC_ALPN, "protocols for on_mismatch and "
                        "on_missing to apply (with none, the server ignores "
                        "ALPN)", false);
-    if (validate_fault(l) != 0 || validate_dialogue(l) != 0)
+    if (validate_fault(l) != 0 || validate_dialogue(l) != 0 ||
+        validate_http(l) != 0)
         return -1;
     for (int i = 0; i < s->n_expect; i++) {
         const struct scenario_expect *e = &s->expect[i];
@@ -1551,6 +1752,7 @@ static void scenario_defaults(struct scenario *s, const char *filename)
     s->on_unknown.kind = SCENARIO_SERVE;
     s->on_missing.kind = SCENARIO_SERVE;
     s->on_resumption.kind = SCENARIO_SERVE;
+    s->plain_port = -1;
     strcpy(s->alpn[0], "h2");
     strcpy(s->alpn[1], "http/1.1");
     s->n_alpn = 2;
@@ -1576,6 +1778,16 @@ static int set_check_unique(const struct scenario_set *set,
                             "port %d is already used by scenario \"%s\" "
                             "(%s:%d)",
                             s->port, o->name, o->file, o->line);
+        int mine[2] = {s->port, s->plain_port};
+        int theirs[2] = {o->port, o->plain_port};
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                if ((a || b) && mine[a] > 0 && mine[a] == theirs[b])
+                    return diag_set(d, s->file, s->line,
+                                    "%s %d is already %s of scenario \"%s\" "
+                                    "(%s:%d)", a ? "[http] plain_port" : "port",
+                                    mine[a], b ? "the plain_port" : "the port",
+                                    o->name, o->file, o->line);
     }
     return 0;
 }

@@ -19,6 +19,9 @@
 #define SCENARIO_MAX_SNI 8
 #define SCENARIO_MAX_EXPECT 128
 #define SCENARIO_MAX_ALPN 8
+#define SCENARIO_MAX_HTTP_HEADERS 8
+#define SCENARIO_HTTP_HEADER_MAX 256
+#define SCENARIO_HTTP_BODY_MAX 8192
 #define SCENARIO_ALPN_MAX 32 /* bytes of one protocol id, with the NUL */
 
 /* Protocol versions, oldest first; the order is used for ranges. */
@@ -240,6 +243,27 @@ struct scenario {
     int n_alpn; /* 0: protocols = none */
     struct scenario_action on_alpn_mismatch; /* offers none of them */
     struct scenario_action on_alpn_missing;  /* sends no ALPN at all */
+
+    /* [http]: the answer to an HTTP request over TLS (HTTP/1.1 and
+     * HTTP/2; not gRPC), in place of the scenario's text page. Header
+     * values and the body may hold {port} (the scenario's bound port)
+     * and {plain_port} (the companion's), filled in per response. */
+    int http_status; /* 0: 200 */
+    struct scenario_http_headers {
+        char line[SCENARIO_MAX_HTTP_HEADERS][SCENARIO_HTTP_HEADER_MAX];
+        int n; /* "Name: value" each */
+    } http_headers;
+    char http_location[SCENARIO_HTTP_HEADER_MAX]; /* a Location header */
+    char http_content_type[128]; /* with a body */
+    struct scenario_http_body {
+        char file[256]; /* as written: beside the scenario file */
+        char data[SCENARIO_HTTP_BODY_MAX];
+        size_t len; /* 0 and no file: the scenario's page */
+    } http_body;
+    /* A companion listener on this port (0: ephemeral; -1: none) that
+     * speaks plain HTTP, and TLS as the scenario does when the client
+     * starts it there (an http:// URL upgraded to https://). HTTPS only. */
+    int plain_port;
 
     /* [dialogue]: what a protocol's plaintext dialogue does (under
      * --protocol) */

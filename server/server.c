@@ -140,6 +140,8 @@ static int write_ports_file(const struct server *srv, struct diag *d)
         json_object_begin(&j);
         json_kv_string(&j, "name", e->scenario->name);
         json_kv_int(&j, "port", e->port);
+        if (e->plain_listening)
+            json_kv_int(&j, "plain_port", e->plain_port);
         json_object_end(&j);
     }
     json_array_end(&j);
@@ -188,15 +190,21 @@ static int write_ports_file(const struct server *srv, struct diag *d)
     return rc;
 }
 
+/* Closes e's sockets: its own, and its plain-HTTP companion's. */
+static void unlisten(struct entry *e)
+{
+    if (e->listener != NULL)
+        listener_close(e->listener);
+    if (e->plain_listener != NULL)
+        listener_close(e->plain_listener);
+    e->listener = e->plain_listener = NULL;
+    e->listening = e->plain_listening = false;
+}
+
 static void stop_listeners(struct server *srv)
 {
-    for (size_t i = 0; i < srv->n_entries; i++) {
-        struct entry *e = srv->entries[i];
-        if (e->listener != NULL)
-            listener_close(e->listener);
-        e->listener = NULL;
-        e->listening = false;
-    }
+    for (size_t i = 0; i < srv->n_entries; i++)
+        unlisten(srv->entries[i]);
 }
 
 /* Closes this loop's handles and connections; the loop then ends. */
@@ -328,10 +336,7 @@ static void warn_if_exposed(const char *bind)
 /* A replaced entry goes when its last connection does. */
 static void retire(struct entry *e)
 {
-    if (e->listener != NULL)
-        listener_close(e->listener);
-    e->listener = NULL;
-    e->listening = false;
+    unlisten(e);
     entry_retire(e);
 }
 
@@ -353,6 +358,8 @@ static const char *const reload_refused =
 
 static int entry_listen(struct server *srv, struct entry *e,
                         struct diag *d);
+static int companion_listen(struct server *srv, struct entry *e,
+                            struct diag *d);
 
 /* "file:line: message", or what of it is known. */
 static void log_refusal(const struct diag *d)
@@ -398,6 +405,14 @@ static int reload_entries(struct server *srv, struct entry ***out,
     return rc;
 }
 
+/* Whether e has a plain-HTTP companion here: [http] plain_port, over
+ * HTTPS (under another protocol there is no HTTP to speak). */
+static bool wants_companion(const struct server *srv, const struct entry *e)
+{
+    return e->scenario->plain_port >= 0 &&
+           srv->opt.protocol == PROTOCOL_HTTPS;
+}
+
 /* Whether e lands on the port old listens on; under --ephemeral-ports
  * any port will do. One above 65535 matches none: entry_listen says why. */
 static bool keeps_port(const struct server *srv, const struct entry *e,
@@ -411,6 +426,19 @@ static bool keeps_port(const struct server *srv, const struct entry *e,
            port == old->port;
 }
 
+/* The same for the companion: e wants one where old has one. */
+static bool keeps_plain_port(const struct server *srv, const struct entry *e,
+                             const struct entry *old)
+{
+    struct ports_rule rule = rule_of(srv);
+    int port;
+    if (!wants_companion(srv, e) || !old->plain_listening)
+        return false;
+    return rule.ephemeral ||
+           (ports_resolve(&rule, e->scenario->plain_port, &port) == 0 &&
+            port == old->plain_port);
+}
+
 /* Binds what needs a new socket: a changed scenario on the port it
  * already has takes over the old listener instead. */
 static int reload_bind(struct server *srv, struct entry **v, size_t n)
@@ -421,10 +449,18 @@ static int reload_bind(struct server *srv, struct entry **v, size_t n)
             continue; /* an old entry kept as it is, or not servable */
         struct entry *old =
             find_entry(srv->entries, srv->n_entries, e->scenario->name);
-        if (old != NULL && old->listening && keeps_port(srv, e, old))
-            continue;
         struct diag d;
         diag_clear(&d);
+        if (old != NULL && old->listening && keeps_port(srv, e, old)) {
+            /* Its socket is taken over at the commit; a companion that
+             * is new, or on another port, is bound now. */
+            if (wants_companion(srv, e) && !keeps_plain_port(srv, e, old) &&
+                companion_listen(srv, e, &d) != 0) {
+                log_refusal(&d);
+                return -1;
+            }
+            continue;
+        }
         if (entry_listen(srv, e, &d) != 0) {
             log_refusal(&d);
             return -1;
@@ -450,8 +486,7 @@ static void reload_discard(struct server *srv, struct entry **v,
     for (size_t i = 0; i < n; i++) {
         if (contains(srv->entries, srv->n_entries, v[i]))
             continue;
-        if (v[i]->listener != NULL)
-            listener_close(v[i]->listener);
+        unlisten(v[i]);
         entry_retire(v[i]);
     }
     free(v);
@@ -481,6 +516,14 @@ static struct reload_counts reload_commit(struct server *srv,
             e->port = old->port;
             e->listening = true;
             old->listener = NULL;
+            if (e->plain_listener == NULL && keeps_plain_port(srv, e, old)) {
+                e->plain_listener = old->plain_listener; /* the companion */
+                listener_set_entry(e->plain_listener, e);
+                e->plain_port = old->plain_port;
+                e->plain_listening = true;
+                old->plain_listener = NULL;
+                old->plain_listening = false;
+            }
         }
     }
     for (size_t i = 0; i < srv->n_entries; i++) {
@@ -568,6 +611,33 @@ static int entry_listen(struct server *srv, struct entry *e,
         return -1;
     e->port = e->listener->port;
     e->listening = true;
+    if (wants_companion(srv, e) && companion_listen(srv, e, d) != 0) {
+        unlisten(e);
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds e's plain-HTTP companion. It is the primary loop's alone: the
+ * few connections it gets need no share of the workers. Returns 0, or
+ * -1 with d filled. */
+static int companion_listen(struct server *srv, struct entry *e,
+                            struct diag *d)
+{
+    struct ports_rule rule = rule_of(srv);
+    char why[128];
+    int port;
+    if (ports_resolve(&rule, e->scenario->plain_port, &port) != 0)
+        return diag_set(d, e->scenario->file, e->scenario->line, "%s",
+                        ports_explain(why, sizeof(why), "[http] plain_port",
+                                      e->scenario->plain_port, &rule));
+    e->plain_listener = listener_new(srv->loop, &srv->pool, e, srv->opt.bind,
+                                     port, LISTENER_ALONE, d);
+    if (e->plain_listener == NULL)
+        return -1;
+    e->plain_listener->plain = true;
+    e->plain_port = e->plain_listener->port;
+    e->plain_listening = true;
     return 0;
 }
 

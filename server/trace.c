@@ -226,6 +226,17 @@ static void trace_alert(const struct trace *t, const char *direction,
     log_ev_end(&ev);
 }
 
+void trace_upgrade(const struct trace *t)
+{
+    struct log_ev ev;
+    ev_begin(&ev, t, "upgrade");
+    log_ev_msg(&ev, "a TLS ClientHello on the plain-HTTP port: the client "
+                    "upgraded its http:// URL to https:// (HSTS, "
+                    "upgrade-insecure-requests, or a browser's own "
+                    "upgrade); the scenario's TLS answers it");
+    log_ev_end(&ev);
+}
+
 void trace_renegotiate(const struct trace *t)
 {
     struct log_ev ev;
@@ -268,10 +279,15 @@ void trace_describe(const struct trace *t, enum scenario_outcome o, int sent,
     char name[48];
     switch (o) {
     case SCENARIO_OUTCOME_COMPLETED:
-        snprintf(out, size, "the handshake completed%s",
-                 !t->http_status ? ""
-                 : t->dialogue   ? " and the dialogue was answered"
-                                 : " and the page was served");
+        if (t->http_status > 200 && !t->dialogue) /* [http] status */
+            snprintf(out, size, "the handshake completed and the request "
+                     "was answered %d %s", t->http_status,
+                     http_reason(t->http_status));
+        else
+            snprintf(out, size, "the handshake completed%s",
+                     !t->http_status ? ""
+                     : t->dialogue   ? " and the dialogue was answered"
+                                     : " and the page was served");
         break;
     case SCENARIO_OUTCOME_CLIENT_ALERT:
         alert_describe(received, name, sizeof(name));

@@ -86,6 +86,9 @@ void trace_handshake_failed(const struct trace *t);
 /* The request answered with t->http_status (over gRPC, the status that
  * stands for). */
 void trace_request(const struct trace *t, const struct app_request *req);
+/* A ClientHello on the [http] plain_port: the client upgraded an
+ * http:// URL to https:// there; TLS goes on as the scenario's. */
+void trace_upgrade(const struct trace *t);
 /* The request is in; a renegotiation now demands a certificate. */
 void trace_renegotiate(const struct trace *t);
 /* The alerts (-1: none) either side sent, what the client did wrong in

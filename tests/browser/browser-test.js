@@ -166,7 +166,7 @@ class Tally {
 }
 
 // Part (a): each [expect.chromium] entry, navigated in a context of its own.
-async function checkScenarios(a, browser, scenarios, port, tally) {
+async function checkScenarios(a, browser, scenarios, port, plainPort, tally) {
     const checks = [];
     for (const s of scenarios) {
         const entries = s.expect.filter((e) => e.client === 'chromium');
@@ -186,10 +186,13 @@ async function checkScenarios(a, browser, scenarios, port, tally) {
     const started = Date.now();
     await pool(checks, a.jobs, async ({ s, e }) => {
         const url = urlFor(e.host || 'localhost', port[s.name]);
+        // args: more URLs to visit after it, in the same page.
+        const more = e.args.split(/\s+/).filter((u) => u).map((u) =>
+            u.replace(/\{port\}/g, port[s.name]).replace(/\{plain_port\}/g, plainPort[s.name]));
         const context = await browser.newContext();
         let r;
         try {
-            r = await chromium.visit(context, url, a.timeout * 1000);
+            r = await chromium.visit(context, url, a.timeout * 1000, more);
         } finally {
             await context.close().catch(() => {});
         }
@@ -481,17 +484,22 @@ async function main() {
     try {
         server = await serverStart(a, dir);
         const port = Object.fromEntries(server.ports.scenarios.map((s) => [s.name, s.port]));
+        const plainPort = Object.fromEntries(server.ports.scenarios.map((s) =>
+            [s.name, s.plain_port]));
         // Read after the server started: it serves the PKI of that moment.
         home = chromium.homeNew(path.join(TOP, 'certs', 'ca.pem'));
         const hosts = [];
         for (const s of scenarios)
             for (const e of s.expect)
-                if (e.client === 'chromium')
+                if (e.client === 'chromium') {
                     hosts.push(e.host || 'localhost');
+                    for (const u of e.args.split(/\s+/).filter((x) => x))
+                        hosts.push(new URL(u.replace(/\{(plain_)?port\}/g, '1')).hostname);
+                }
         browser = await chromium.launch(home, chromium.resolverRules(hosts));
         console.log('     ' + browser.version() + ', ' + server.ports.scenarios.length +
             ' scenarios served');
-        await checkScenarios(a, browser, scenarios, port, tally);
+        await checkScenarios(a, browser, scenarios, port, plainPort, tally);
         if (a.dashboard) {
             await checkDashboard(a, browser, scenarios, server, tally);
             await checkStreamCap(a, browser, dir, tally);

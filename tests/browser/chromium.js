@@ -93,15 +93,39 @@ async function launch(home, rules) {
 // message: 'net::ERR_...' }, or, when nothing comes within timeoutMs,
 // { exit: 1, message: 'timeout: ...' } (Chromium itself gives a stalled
 // TLS handshake 30 s, and a stalled response far longer).
-async function visit(context, url, timeoutMs) {
+// Opens url (then each of more, in the same page: a second visit after
+// the first set HSTS) and says what the last one got: "HTTP STATUS: the
+// body's first line" (or, for an HTML page, its <title>), with a line
+// "console: ..." for each Mixed Content message the browser logged.
+async function visit(context, url, timeoutMs, more = []) {
     const page = await context.newPage();
+    const mixed = [];
+    page.on('console', (msg) => {
+        if (msg.text().includes('Mixed Content'))
+            mixed.push('console: ' + msg.text());
+    });
     try {
-        const response = await page.goto(url, { timeout: timeoutMs });
-        if (response === null)
-            return { exit: 1, message: 'no response for ' + url };
-        const body = await response.text();
-        const first = body.split('\n')[0].trim();
-        return { exit: 0, message: 'HTTP ' + response.status() + ': ' + first };
+        let response = null;
+        for (const u of [url].concat(more)) {
+            url = u;
+            response = await page.goto(u, { timeout: timeoutMs });
+            if (response === null)
+                return { exit: 1, message: 'no response for ' + u };
+        }
+        let first;
+        try {
+            const body = await response.text();
+            const title = body.match(/<title>([^<]*)<\/title>/);
+            first = title ? title[1].trim() : body.split('\n')[0].trim();
+        } catch (e) {
+            // A page that moved on by itself (a form it submitted).
+            first = '(the page went on to ' + page.url() + ')';
+        }
+        // What an HTML page loads after its load event: a moment for it.
+        if ((response.headers()['content-type'] || '').startsWith('text/html'))
+            await page.waitForTimeout(300);
+        return { exit: 0, message: ['HTTP ' + response.status() + ': ' + first]
+            .concat(mixed).join('\n') };
     } catch (e) {
         const text = String(e && e.message || e);
         const net = text.match(/net::ERR_[A-Z0-9_]+/);

@@ -146,6 +146,8 @@ def run_protocol(a, base, protocol, catalogue, generation_of, root, protocols_al
         proc, log, log_path, ports = start_server(a.shakedown, base + ["--protocol", protocol],
                                                   workdir)
         port_of = {s["name"]: s["port"] for s in ports["scenarios"]}
+        # [http] plain_port: the companion, for {plain_port} in args.
+        plain_of = {s["name"]: s.get("plain_port", -1) for s in ports["scenarios"]}
         passed = failed = skipped = 0
         try:
             for scenario in catalogue:
@@ -174,6 +176,7 @@ def run_protocol(a, base, protocol, catalogue, generation_of, root, protocols_al
                               % (scenario["name"], variant))
                         continue
                     command = e["command"].replace("{port}", str(port_of[scenario["name"]]))
+                    command = command.replace("{plain_port}", str(plain_of[scenario["name"]]))
                     code, output = run_client(command, max(a.timeout, e.get("timeout", 0) + 15),
                                               root)
                     # "A || B": the client prints either, depending on a race

@@ -325,7 +325,7 @@ static void on_connection(uv_stream_t *listener, int status)
         r->accept_errors++;
         return;
     }
-    conn_accept(&r->pool, r->entry, listener);
+    conn_accept(&r->pool, r->entry, listener, false);
     if (r->abort_at > 0 && r->pool.n_conns == r->abort_at)
         uv_timer_start(&r->kick, on_kick, 50, 0); /* let them sit idle */
 }

@@ -277,6 +277,57 @@ static void test_respond(void **state)
     buf_free(&out);
 }
 
+/* [http]'s answer: its header lines and body with the ports filled in,
+ * after the server's own headers, in place of the page. */
+static void test_respond_answer(void **state)
+{
+    static struct scenario s;
+    struct buf headers, body, out;
+    static struct response r;
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    strcpy(s.name, "mixed");
+    strcpy(s.http_headers.line[0], "Location: http://localhost:{plain_port}/");
+    strcpy(s.http_headers.line[1], "X-Port: {port} {other}");
+    s.http_headers.n = 2;
+    strcpy(s.http_body.file, "page.html");
+    strcpy(s.http_body.data, "<a href=\"http://x:{plain_port}/\">{</a> {port}{");
+    s.http_body.len = strlen(s.http_body.data);
+    buf_init(&headers);
+    buf_init(&body);
+    buf_init(&out);
+    assert_int_equal(http_answer(&s, 9824, 9924, &headers, &body), 0);
+    buf_append(&headers, "", 1);
+    assert_string_equal((const char *)buf_head(&headers),
+                        "Location: http://localhost:9924/\r\n"
+                        "X-Port: 9824 {other}\r\n");
+    assert_int_equal(buf_pending(&body), strlen("<a href=\"http://x:9924/\">{</a> 9824{"));
+    assert_memory_equal(buf_head(&body), "<a href=\"http://x:9924/\">{</a> 9824{",
+                        buf_pending(&body));
+    struct app_page page = {.scenario = &s, .version = "TLS 1.3", .cipher = "x",
+                            .headers = (const char *)buf_head(&headers),
+                            .body = (const char *)buf_head(&body),
+                            .body_len = buf_pending(&body),
+                            .content_type = "text/html; charset=utf-8"};
+    assert_int_equal(http_respond(&out, 301, http_reason(301), &page), 0);
+    split_response(&out, &r);
+    assert_true(strncmp(r.text, "HTTP/1.1 301 Moved Permanently\r\n", 32) == 0);
+    assert_non_null(strstr(r.text, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+    assert_non_null(strstr(r.text, "\r\nX-Shakedown-Scenario: mixed\r\n"
+                                   "Location: http://localhost:9924/\r\n"
+                                   "X-Port: 9824 {other}\r\n\r\n"));
+    assert_int_equal(content_length(&r), (long)r.body_len);
+    assert_string_equal(r.body, "<a href=\"http://x:9924/\">{</a> 9824{");
+    buf_free(&out);
+    /* No companion: {plain_port} stays as written. */
+    buf_reset(&headers);
+    buf_reset(&body);
+    assert_int_equal(http_answer(&s, 1, -1, &headers, &body), 0);
+    assert_memory_equal(buf_head(&headers), "Location: http://localhost:{plain_port}/\r\n", 42);
+    buf_free(&headers);
+    buf_free(&body);
+}
+
 static void test_respond_appends(void **state)
 {
     static struct scenario s;
@@ -386,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_regression_oversized_complete_head),
         cmocka_unit_test(test_persistent),
         cmocka_unit_test(test_respond),
+        cmocka_unit_test(test_respond_answer),
         cmocka_unit_test(test_respond_appends),
         cmocka_unit_test(test_app_pieces),
         cmocka_unit_test(test_app_bad),

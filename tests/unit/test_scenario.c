@@ -294,7 +294,7 @@ static void test_scenario_values_bad(void **state)
     assert_load_error(text_with(t, sizeof(t), "category", "broken"), 4,
                       "[scenario] category: unknown category \"broken\" "
                       "(known: control, certificate, protocol, cipher, "
-                      "client-cert, sni, alpn, transport, dialogue, alert)");
+                      "client-cert, sni, alpn, transport, dialogue, alert, http)");
     assert_load_error(text_with(t, sizeof(t), "explain", ""), 6,
                       "[scenario] explain is empty");
 }
@@ -878,6 +878,117 @@ static void test_identity_pairs(void **state)
 
 /* [resumption]: off by default; refuse, a second identity and an action
  * right after a ClientHello that offers to resume. */
+/* [http]: the answer's status, header lines (one per indented line),
+ * a body read from beside the scenario file, and a plain-HTTP companion
+ * port; each mistake is the file's, with its line. */
+static void test_http_section(void **state)
+{
+    struct scenario_set set = {0};
+    (void)state;
+    assert_loads(&set, GOOD);
+    assert_int_equal(set.items[0].http_status, 0);
+    assert_int_equal(set.items[0].http_headers.n, 0);
+    assert_int_equal(set.items[0].plain_port, -1);
+    assert_string_equal(set.items[0].http_body.file, "");
+    scenario_set_free(&set);
+
+    assert_loads(&set, GOOD "[http]\nstatus = 301\n"
+                            "headers = Location:   http://localhost:{plain_port}/\n"
+                            "  Strict-Transport-Security: max-age=60\n"
+                            "plain_port = 9999\n");
+    const struct scenario *s = &set.items[0];
+    assert_int_equal(s->http_status, 301);
+    assert_int_equal(s->http_headers.n, 2);
+    assert_string_equal(s->http_headers.line[0],
+                        "Location: http://localhost:{plain_port}/");
+    assert_string_equal(s->http_headers.line[1],
+                        "Strict-Transport-Security: max-age=60");
+    assert_int_equal(s->plain_port, 9999);
+    scenario_set_free(&set);
+
+    /* The body, beside the scenario file. */
+    char dir[] = "/tmp/shakedown-http-XXXXXX", path[512], ini[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/page.html", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<p>{port} {plain_port} {x}</p>\n", f);
+    fclose(f);
+    snprintf(ini, sizeof(ini), "%s/one.ini", dir);
+    struct diag d;
+    diag_clear(&d);
+    const char *with_body = GOOD "[http]\ncontent_type = text/html\n"
+                                 "body = page.html\nplain_port = 0\n";
+    assert_int_equal(scenario_load_string(&set, with_body, ini, &d), 0);
+    assert_string_equal(set.items[0].http_body.file, "page.html");
+    assert_int_equal(set.items[0].http_body.len, 31);
+    assert_memory_equal(set.items[0].http_body.data, "<p>{port} {plain_port}", 22);
+    scenario_set_free(&set);
+    /* Without a companion, {plain_port} in the body is a mistake; other
+     * braces in it (a script's) are text. */
+    const char *no_plain = GOOD "[http]\ncontent_type = text/html\n"
+                                "body = page.html\n";
+    assert_int_equal(scenario_load_string(&set, no_plain, ini, &d), -1);
+    assert_string_equal(d.msg, "[http] needs plain_port for {plain_port} in "
+                               "its body");
+    assert_int_equal(d.line, 10);
+    unlink(path);
+    rmdir(dir);
+
+    assert_load_error(GOOD "[http]\nbody = nowhere.html\n", 11,
+                      "[http] body: cannot read nowhere.html: No such file or "
+                      "directory");
+    assert_load_error(GOOD "[http]\ncontent_type = text/html\n", 10,
+                      "[http] needs body to go with content_type (the "
+                      "scenario's own page is text/plain)");
+    assert_load_error(GOOD "[http]\nstatus = 302\n", 10,
+                      "[http] needs location to go with a redirect status");
+    assert_load_error(GOOD "[http]\nlocation = /a\nheaders = Location: /b\n", 10,
+                      "[http] needs one Location: the location key or a "
+                      "Location line in headers, not both");
+    assert_load_error(GOOD "[http]\nstatus = 307\nlocation = http://x:{plain_port}/\n", 10,
+                      "[http] needs plain_port for {plain_port} in location (and "
+                      "no placeholder but {port})");
+    assert_load_error(GOOD "[http]\nstatus = 204\n", 11,
+                      "[http] status: 204 has no body; any other status from "
+                      "200 to 599 will do");
+    assert_load_error(GOOD "[http]\nheaders = Content-Length: 5\n", 11,
+                      "[http] headers: Content-Length is the server's own (the "
+                      "body's type is content_type)");
+    assert_load_error(GOOD "[http]\nheaders = X-A: 1\n  no colon\n", 12,
+                      "[http] headers: \"no colon\" is not a header line "
+                      "(Name: value)");
+    assert_load_error(GOOD "[http]\nheaders = Bad Name: 1\n", 11,
+                      "[http] headers: \"Bad Name: 1\" is not a header line "
+                      "(Name: value)");
+    assert_load_error(GOOD "[http]\nheaders = X-A: {plain_port}\n", 10,
+                      "[http] needs plain_port for {plain_port} in headers "
+                      "(and no placeholder but {port})");
+    assert_load_error(GOOD "[http]\nheaders = X-A: {host}\nplain_port = 1\n", 10,
+                      "[http] needs no placeholder but {port} and {plain_port} "
+                      "in headers");
+
+    /* A companion port is a port like the others: used once. */
+    assert_loads(&set, "[scenario]\nname = a\ntitle = A\ncategory = control\n"
+                       "port = 9001\nexplain = Why.\n" TLS
+                       "[http]\nplain_port = 9002\n");
+    assert_int_equal(load(&set, "[scenario]\nname = b\ntitle = B\ncategory = "
+                                "control\nport = 9002\nexplain = Why.\n" TLS,
+                          &d), -1);
+    assert_string_equal(d.msg, "port 9002 is already the plain_port of "
+                               "scenario \"a\" (test.ini:1)");
+    assert_int_equal(load(&set, "[scenario]\nname = c\ntitle = C\ncategory = "
+                                "control\nport = 9003\nexplain = Why.\n" TLS
+                                "[http]\nplain_port = 9001\n", &d), -1);
+    assert_string_equal(d.msg, "[http] plain_port 9001 is already the port of "
+                               "scenario \"a\" (test.ini:1)");
+    scenario_set_free(&set);
+    assert_load_error("[scenario]\nname = a\ntitle = A\ncategory = control\n"
+                      "port = 9001\nexplain = Why.\n" TLS
+                      "[http]\nplain_port = 9001\n", 10,
+                      "[http] needs a plain_port other than the scenario's port");
+}
+
 static void test_resumption(void **state)
 {
     struct scenario_set set = {0};
@@ -1850,13 +1961,16 @@ static void test_unknown_section(void **state)
     (void)state;
     assert_load_error(GOOD "[ciphers]\nx = 1\n", 10,
                       "unknown section [ciphers] (known: scenario, tls, "
-                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, resumption, alpn, http, dialogue, fault, "
+                      "expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(HEAD "[TLS]\n", 7,
                       "unknown section [TLS] (known: scenario, tls, "
-                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, resumption, alpn, http, dialogue, fault, "
+                      "expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_load_error(GOOD "[expect]\n", 10,
                       "unknown section [expect] (known: scenario, tls, "
-                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, resumption, alpn, http, dialogue, fault, "
+                      "expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_unknown_key(void **state)
@@ -1934,7 +2048,8 @@ static void test_syntax_error(void **state)
     /* ... and a section error before a syntax error likewise. */
     assert_load_error(HEAD "[bogus]\noops\n", 7,
                       "unknown section [bogus] (known: scenario, tls, "
-                      "client_auth, sni, alpn, dialogue, fault, expect.[PROTOCOL.]CLIENT[.VARIANT])");
+                      "client_auth, sni, resumption, alpn, http, dialogue, fault, "
+                      "expect.[PROTOCOL.]CLIENT[.VARIANT])");
 }
 
 static void test_first_error_wins(void **state)
@@ -2058,16 +2173,20 @@ static void test_continuation(void **state)
     /* Other keys do not continue. */
     assert_load_error("[scenario]\nname = one\n  more\n", 3,
                       "[scenario] name: only text values such as explain, "
-                      "and ciphers, may continue on an indented line");
+                      "ciphers and headers may continue on an indented "
+                      "line");
     assert_load_error("[scenario]\nport = 1\n  2\n", 3,
                       "[scenario] port: only text values such as explain, "
-                      "and ciphers, may continue on an indented line");
+                      "ciphers and headers may continue on an indented "
+                      "line");
     assert_load_error(GOOD "versions = 1.2\n  -1.3\n", 11,
                       "[tls] versions: only text values such as explain, "
-                      "and ciphers, may continue on an indented line");
+                      "ciphers and headers may continue on an indented "
+                      "line");
     assert_load_error(GOOD "[expect.curl]\nexit = 0\n  1\nmessage = m\n", 12,
                       "[expect.curl] exit: only text values such as explain, "
-                      "and ciphers, may continue on an indented line");
+                      "ciphers and headers may continue on an indented "
+                      "line");
     /* Text keys of [expect.*] continue into their own section's record. */
     assert_loads(&set, GOOD "[expect.curl]\nexit = 0\nmessage = a long\n"
                             "  message\n[expect.openssl]\nexit = 1\n"
@@ -2287,7 +2406,8 @@ static void test_load_file_error_names_file(void **state)
     assert_string_equal(d.file, path);
     assert_int_equal(d.line, 10);
     assert_string_equal(d.msg, "unknown section [tsl] (known: scenario, "
-                               "tls, client_auth, sni, alpn, dialogue, fault, "
+                               "tls, client_auth, sni, resumption, alpn, http, "
+                               "dialogue, fault, "
                                "expect.[PROTOCOL.]CLIENT[.VARIANT])");
     assert_int_equal(set.count, 0);
     scenario_set_free(&set);
@@ -2847,6 +2967,7 @@ int main(void)
         cmocka_unit_test(test_sni_actions),
         cmocka_unit_test(test_identity_pairs),
         cmocka_unit_test(test_resumption),
+        cmocka_unit_test(test_http_section),
         cmocka_unit_test(test_sni_fault_actions),
         cmocka_unit_test(test_expect_clients),
         cmocka_unit_test(test_expect_values_bad),
