@@ -659,9 +659,11 @@ static void respond(struct conn *c, const struct app_request *req,
     buf_init(&body);
     if (served && c->entry->protocol == PROTOCOL_HTTPS && req != NULL &&
         !req->grpc) {
-        if (http_answer(s, c->entry->port,
-                        c->entry->plain_listening ? c->entry->plain_port : -1,
-                        &headers, &body) != 0 ||
+        /* plain_port, not plain_listening: set before the entry reached
+         * this loop and never changed after, while the primary loop
+         * clears plain_listening when it closes the socket. */
+        if (http_answer(s, c->entry->port, c->entry->plain_port, &headers,
+                        &body) != 0 ||
             buf_append(&headers, "", 1) != 0) {
             buf_free(&headers);
             buf_free(&body);

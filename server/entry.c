@@ -141,6 +141,7 @@ struct entry *entry_new(const struct scenario *s,
     if (e == NULL)
         return NULL;
     e->refs = 1; /* the owner's, given back by entry_retire */
+    e->plain_port = -1; /* no companion bound */
     e->scenario_copy = *s;
     scenario_ref(s); /* the copy shares the catalogue part */
     e->scenario = &e->scenario_copy;

@@ -43,7 +43,9 @@ struct entry {
     bool listening;
     /* The [http] plain_port companion, on the primary loop alone. */
     struct listener *plain_listener; /* NULL when not listening */
-    int plain_port;                  /* its bound port while listening */
+    int plain_port; /* its bound port (-1: none); set before any loop
+                     * sees the entry, and kept after the socket closes:
+                     * what worker loops read */
     bool plain_listening;
     size_t refs;  /* the owner, connections, sockets (atomic) */
     bool retired; /* the owner let go: a reload replaced it */
