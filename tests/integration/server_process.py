@@ -50,7 +50,9 @@ class ServerProcess:
         """JSON log events whose fields equal match (non-JSON lines, such
         as the start-up table on stdout, are skipped)."""
         out = []
-        for line in self.text().splitlines():
+        # The last line may be one the server is still writing: only whole
+        # lines (ended by a newline) are read.
+        for line in self.text().split("\n")[:-1]:
             if not line.startswith("{"):
                 continue
             e = json.loads(line)
