@@ -8,9 +8,10 @@
  * The events reach the streams as shared blocks: the frames logged during
  * DASH_FLUSH_MS become one block in a list that every stream writes from
  * its own cursor, and a block is freed once the last stream has written
- * it. A stream that falls DASHBOARD_STREAM_BACKLOG bytes behind is closed,
- * so the list never holds more than about that, however many viewers
- * there are and however slowly they read.
+ * it, or closed, wherever it is in the list. A stream that falls
+ * DASHBOARD_STREAM_BACKLOG bytes behind is closed, so the list never holds
+ * more than about that per stream, however many viewers there are and
+ * however slowly they read.
  */
 #include "dashboard.h"
 
@@ -37,9 +38,9 @@
 /* Shared, reference-counted bytes: a batch of stream frames, or a
  * response body (the page goes to every client from one block). */
 struct dash_block {
-    struct dash_block *next; /* the stream's next block */
+    struct dash_block *prev, *next; /* in the stream's list */
     unsigned refs;
-    bool in_stream; /* freed from the stream's front, not at refs 0 */
+    bool in_stream; /* unlinked from the stream's list at refs 0 */
     size_t len;
     uint8_t data[];
 };
@@ -84,7 +85,7 @@ static struct dash_block *block_new(const void *data, size_t len)
     struct dash_block *b = malloc(sizeof(*b) + len);
     if (b == NULL)
         return NULL;
-    b->next = NULL;
+    b->prev = b->next = NULL;
     b->refs = 1;
     b->in_stream = false;
     b->len = len;
@@ -92,17 +93,23 @@ static struct dash_block *block_new(const void *data, size_t len)
     return b;
 }
 
-/* A stream block whose last reference went frees, with every block
- * before it (they went first: streams write in order). */
-static void stream_collect(struct dashboard *d)
+/* A stream block whose last reference went leaves the list. It need not
+ * be the oldest: a stream that closed still holds older blocks until its
+ * handles have closed, and the blocks the others wrote meanwhile must not
+ * wait for it. Every block between a stream's cursor and its newest is
+ * one it holds, so unlinking never breaks a stream's walk. */
+static void stream_unlink(struct dashboard *d, struct dash_block *b)
 {
-    while (d->first != NULL && d->first->refs == 0) {
-        struct dash_block *b = d->first;
+    if (b->prev)
+        b->prev->next = b->next;
+    else
         d->first = b->next;
-        if (d->first == NULL)
-            d->last = NULL;
-        free(b);
-    }
+    if (b->next)
+        b->next->prev = b->prev;
+    else
+        d->last = b->prev;
+    d->held -= b->len;
+    free(b);
 }
 
 static void block_release(struct dashboard *d, struct dash_block *b)
@@ -110,7 +117,7 @@ static void block_release(struct dashboard *d, struct dash_block *b)
     if (b == NULL || --b->refs > 0)
         return;
     if (b->in_stream)
-        stream_collect(d);
+        stream_unlink(d, b);
     else
         free(b);
 }
@@ -670,11 +677,15 @@ static void stream_append(struct dashboard *d, const uint8_t *data,
     /* Every stream's reference at once: the first to write it must not
      * free it before the others have taken theirs. */
     b->refs = (unsigned)d->streams.n;
+    b->prev = d->last;
     if (d->last)
         d->last->next = b;
     else
         d->first = b;
     d->last = b;
+    d->held += len;
+    if (d->held > d->held_peak)
+        d->held_peak = d->held;
     for (struct dash_client *c = d->streams.first, *next; c != NULL;
          c = next) {
         next = c->next;
@@ -774,10 +785,12 @@ static void on_event(void *arg, const char *json, size_t len)
 
 size_t dashboard_stream_bytes(const struct dashboard *d)
 {
-    size_t n = 0;
-    for (const struct dash_block *b = d->first; b != NULL; b = b->next)
-        n += b->len;
-    return n;
+    return d->held;
+}
+
+size_t dashboard_stream_peak(const struct dashboard *d)
+{
+    return d->held_peak;
 }
 
 /* ---- the listener ----------------------------------------------------- */

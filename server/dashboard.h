@@ -60,9 +60,10 @@ struct dashboard {
     uint64_t dropped_logged;  /* and of the last "stream dropped" */
     size_t dropped;           /* streams closed for being too slow */
     size_t dropped_reported;  /* of them, in a line already */
-    /* The stream: shared blocks, oldest first, freed once every stream
-     * has written them. */
+    /* The stream: shared blocks, oldest first, each freed once every
+     * stream has written it or closed. */
     struct dash_block *first, *last;
+    size_t held, held_peak; /* their bytes, now and at most */
     uv_timer_t flush_timer; /* batches the events, DASH_FLUSH_MS apart */
     uv_timer_t heartbeat;   /* a comment now and then: a dead viewer shows */
     uint64_t flushed_at;
@@ -81,8 +82,9 @@ struct dashboard {
 int dashboard_start(struct dashboard *d, const struct catalogue_view *view,
                     const struct dashboard_limits *limits, uv_loop_t *loop,
                     const char *addr, int port, struct diag *diag);
-/* Bytes of events held for the streams. */
+/* Bytes of events held for the streams, now and at most since start. */
 size_t dashboard_stream_bytes(const struct dashboard *d);
+size_t dashboard_stream_peak(const struct dashboard *d);
 /* Stops accepting; open requests and event streams go on. */
 void dashboard_stop_accepting(struct dashboard *d);
 /* Stops accepting and closes every client. */

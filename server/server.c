@@ -284,10 +284,11 @@ static void on_stats(uv_signal_t *h, int signum)
     (void)signum;
     const struct dashboard *d = &srv->dashboard;
     log_info("stats: connections=%zu heap_in_use=%zu dashboard_clients=%zu "
-             "dashboard_streams=%zu dashboard_stream_bytes=%zu",
+             "dashboard_streams=%zu dashboard_stream_bytes=%zu "
+             "dashboard_stream_peak=%zu",
              __atomic_load_n(srv->pool.open_total, __ATOMIC_RELAXED),
              mi.uordblks, d->idle.n + d->streams.n, d->streams.n,
-             dashboard_stream_bytes(d));
+             dashboard_stream_bytes(d), dashboard_stream_peak(d));
 }
 
 /* The command line's say on where ports land. */
