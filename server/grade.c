@@ -76,6 +76,16 @@ void grade_judge(const struct scenario *s, const struct grade_input *in,
     char after[64] = "";
     if (view == VIEW_UNDECIDED && in->have_exit)
         snprintf(after, sizeof(after), ", and %s", status);
+    /* Going on without TLS is never right by default: only a scenario
+     * that lists it (a redirect to http://, say) leaves it to the client.
+     * Elsewhere it is the client's mistake, whatever the exit status. */
+    if (in->outcome == SCENARIO_OUTCOME_PLAINTEXT &&
+        !(s->outcomes & (1u << SCENARIO_OUTCOME_PLAINTEXT))) {
+        out->grade = GRADE_FAIL;
+        snprintf(out->why, sizeof(out->why), "went on without TLS: %s. %s",
+                 saw, s->explain);
+        return;
+    }
     if (intent == INTENT_DEPENDS) {
         out->grade = GRADE_INFO;
         snprintf(out->why, sizeof(out->why), "%s (it depends on the "

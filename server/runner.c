@@ -353,20 +353,24 @@ static void on_log(void *arg, const char *scenario, const char *json,
 
 static const struct test_conn *decisive(const struct test_result *res)
 {
-    const struct test_conn *last = NULL;
-    /* A connection the client accepted decides: for a scenario that must
-     * fail, one is enough. Else the last one that closed. */
+    const struct test_conn *accepted = NULL, *last = NULL;
+    /* A connection that went on without TLS decides: the TLS ones before
+     * it (the page that linked to http://) cannot show that the client
+     * then left TLS. Else the first the client accepted: for a scenario
+     * that must fail, one is enough. Else the last one that closed. */
     for (size_t i = 0; i < res->n_conns; i++) {
         const struct test_conn *c = &res->conns[i];
         if (!c->closed)
             continue;
+        if (c->outcome == SCENARIO_OUTCOME_PLAINTEXT)
+            return c;
         struct grade_input in = {c->outcome, c->handshake_done, c->request,
                                  c->saw, false, 0};
-        if (grade_view(&in) == VIEW_ACCEPTED)
-            return c;
+        if (accepted == NULL && grade_view(&in) == VIEW_ACCEPTED)
+            accepted = c;
         last = c;
     }
-    return last;
+    return accepted ? accepted : last;
 }
 
 static void set_grade(struct test_result *res, enum grade g, const char *fmt,

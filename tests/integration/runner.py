@@ -267,6 +267,29 @@ def test_baseline():
           broken.err)
 
 
+def test_plain_http():
+    """A client that leaves TLS for the companion's plain HTTP: that
+    connection decides, and it fails wherever the scenario does not list
+    plaintext among its outcomes."""
+    both = ("/usr/bin/curl -sS -o /dev/null --cacert {ca} {url} && "
+            "/usr/bin/curl -sS -o /dev/null http://127.0.0.1:{plain_port}/")
+    run = Run("--only", "mixed-script,hsts,redirect-to-http", "--", "/bin/sh", "-c", both)
+    for name, grade, why in (
+            ("mixed-script", "FAIL", "went on without TLS: the client made a request "
+             "over plain HTTP, without TLS"),
+            ("hsts", "FAIL", "went on without TLS: "),
+            ("redirect-to-http", "INFO", "accepted (it depends on the client): the client "
+             "made a request over plain HTTP")):
+        got = run.by_name.get(name, {})
+        check(got.get("grade") == grade and why in got.get("why", ""),
+              "plain HTTP after the page: %s is %s, \"%s...\"" % (name, grade, why[:40]),
+              got)
+    # The page alone, over TLS: what it was before.
+    page = Run("--only", "mixed-script,hsts", "--", *CURL)
+    check(page.grades() == {"mixed-script": "PASS", "hsts": "PASS"},
+          "the page alone over TLS: PASS (%s)" % page.grades(), page.out[-800:])
+
+
 def leftovers(marker):
     found = []
     for pid in os.listdir("/proc"):
@@ -363,6 +386,7 @@ def main():
     test_insecure(scenarios)
     test_other_clients(scenarios)
     test_baseline()
+    test_plain_http()
     test_bad_commands()
     test_client_curl(scenarios)
     if failures:

@@ -159,6 +159,26 @@ static void test_server_alone(void **state)
     assert_int_equal(r.grade, GRADE_FAIL);
 }
 
+/* Going on without TLS fails wherever the scenario does not list it,
+ * whatever the intent and the exit status; where it is listed, the
+ * intent decides as for any outcome. */
+static void test_plaintext(void **state)
+{
+    (void)state;
+    struct grade_result r;
+    r = judge(&should_succeed, SCENARIO_OUTCOME_PLAINTEXT, false, true, 0);
+    assert_int_equal(r.grade, GRADE_FAIL);
+    assert_why(r, "went on without TLS: what the server saw. It expired.");
+    r = judge(&should_succeed, SCENARIO_OUTCOME_PLAINTEXT, false, true, -1);
+    assert_int_equal(r.grade, GRADE_FAIL);
+    r = judge(&depends, SCENARIO_OUTCOME_PLAINTEXT, false, true, 0);
+    assert_int_equal(r.grade, GRADE_FAIL);
+    depends.outcomes |= 1u << SCENARIO_OUTCOME_PLAINTEXT;
+    r = judge(&depends, SCENARIO_OUTCOME_PLAINTEXT, false, true, 0);
+    assert_int_equal(r.grade, GRADE_INFO);
+    assert_why(r, "accepted (it depends on the client)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +187,7 @@ int main(void)
         cmocka_unit_test_setup(test_should_succeed, setup),
         cmocka_unit_test_setup(test_depends, setup),
         cmocka_unit_test_setup(test_server_alone, setup),
+        cmocka_unit_test_setup(test_plaintext, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
