@@ -593,17 +593,27 @@ static void on_reload_signal(uv_signal_t *h, int signum)
     server_reload(h->data);
 }
 
-/* Binds e on its port. Returns 0, or -1 with d filled. */
-static int entry_listen(struct server *srv, struct entry *e,
+/* The port e's key asks for, as the command line moves it. Returns 0,
+ * or -1 with d filled at the scenario's file:line. */
+static int resolve_port(const struct server *srv, const struct entry *e,
+                        const char *key, int wanted, int *port,
                         struct diag *d)
 {
     struct ports_rule rule = rule_of(srv);
     char why[128];
+    if (ports_resolve(&rule, wanted, port) == 0)
+        return 0;
+    return diag_set(d, e->scenario->file, e->scenario->line, "%s",
+                    ports_explain(why, sizeof(why), key, wanted, &rule));
+}
+
+/* Binds e on its port. Returns 0, or -1 with d filled. */
+static int entry_listen(struct server *srv, struct entry *e,
+                        struct diag *d)
+{
     int port;
-    if (ports_resolve(&rule, e->scenario->port, &port) != 0)
-        return diag_set(d, e->scenario->file, e->scenario->line, "%s",
-                        ports_explain(why, sizeof(why), "port",
-                                      e->scenario->port, &rule));
+    if (resolve_port(srv, e, "port", e->scenario->port, &port, d) != 0)
+        return -1;
     e->listener = listener_new(srv->loop, &srv->pool, e, srv->opt.bind, port,
                                srv->n_workers > 1 ? LISTENER_SHARE_FIRST
                                                   : LISTENER_ALONE,
@@ -625,13 +635,10 @@ static int entry_listen(struct server *srv, struct entry *e,
 static int companion_listen(struct server *srv, struct entry *e,
                             struct diag *d)
 {
-    struct ports_rule rule = rule_of(srv);
-    char why[128];
     int port;
-    if (ports_resolve(&rule, e->scenario->plain_port, &port) != 0)
-        return diag_set(d, e->scenario->file, e->scenario->line, "%s",
-                        ports_explain(why, sizeof(why), "[http] plain_port",
-                                      e->scenario->plain_port, &rule));
+    if (resolve_port(srv, e, "[http] plain_port", e->scenario->plain_port,
+                     &port, d) != 0)
+        return -1;
     e->plain_listener = listener_new(srv->loop, &srv->pool, e, srv->opt.bind,
                                      port, LISTENER_ALONE, d);
     if (e->plain_listener == NULL)
